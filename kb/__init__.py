@@ -1,0 +1,75 @@
+"""kb: a help center for an online shop, built from Markdown files in git."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("kb")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides the environment, for tests."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(_defaults(app.instance_path))
+    if test_config is not None:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from kb import cli, security, views
+    from kb.content import load_library
+
+    library = load_library(Path(app.config["KB_CONTENT_DIR"]))
+    for problem in library.problems:
+        log.log(logging.WARNING if problem.level == "warning" else logging.ERROR, "%s", problem)
+    app.extensions["kb.library"] = library
+    security.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _defaults(instance_path: str) -> dict:
+    """Every setting comes from the environment, with defaults for one machine."""
+    env = os.environ
+    return {
+        "KB_CONTENT_DIR": env.get("KB_CONTENT_DIR", str(ROOT / "articles")),
+        "KB_INDEX_DIR": env.get("KB_INDEX_DIR", str(Path(instance_path) / "index")),
+        "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'kb.sqlite'}"),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "KB_SITE_NAME": env.get("KB_SITE_NAME", "Alder & Pine Help Center"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in instance/, so sessions survive restarts without setup.
+
+    Several nodes behind a load balancer must share SECRET_KEY through the
+    environment instead: each node would otherwise make its own.
+    """
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        draft = instance / f"secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic: the first worker to start wins, the others read its key
+        except FileExistsError:
+            pass
+        draft.unlink()
+    return path.read_text().strip()

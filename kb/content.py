@@ -1,0 +1,367 @@
+"""Load the content folder: articles, categories and contact channels.
+
+Reading is kept apart from serving: ``load_library`` turns a folder into an
+immutable ``Library`` plus a list of problems, and never raises for a bad
+file, so one broken article cannot take the help center down.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from kb.contact import Contact, load_contact
+from kb.problems import Problem
+from kb.render import Heading, RenderError, render_markdown
+
+CATEGORIES_FILE = "categories.yml"
+CONTACT_FILE = "contact.yml"
+RELATED_LIMIT = 4
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    title: str
+    description: str = ""
+    order: int = 0
+    icon: str = "folder"
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    path: str
+    title: str
+    summary: str
+    category: str | None
+    tags: tuple[str, ...]
+    updated: dt.date | None
+    draft: bool
+    aliases: tuple[str, ...]
+    order: int
+    featured: bool
+    id: int | None
+    html: str
+    headings: tuple[Heading, ...]
+    text: str
+    source_hash: str
+
+    @property
+    def sections(self) -> tuple[Heading, ...]:
+        """The h2 and h3 headings, for the table of contents."""
+        return tuple(h for h in self.headings if h.level <= 3)
+
+
+@dataclass(frozen=True)
+class Library:
+    """Everything loaded from the content folder, shared read-only by requests."""
+
+    articles: dict[str, Article]
+    categories: tuple[Category, ...]
+    aliases: dict[str, str]
+    contact: Contact | None
+    problems: tuple[Problem, ...]
+    related: dict[str, tuple[Article, ...]] = field(default_factory=dict)
+
+    @property
+    def published(self) -> list[Article]:
+        return [a for a in self.articles.values() if not a.draft]
+
+    def category(self, slug: str | None) -> Category | None:
+        return next((c for c in self.categories if c.slug == slug), None)
+
+    def in_category(self, slug: str) -> list[Article]:
+        return sorted(
+            (a for a in self.published if a.category == slug),
+            key=lambda a: (a.order, a.title.lower()),
+        )
+
+    def featured(self) -> list[Article]:
+        return sorted((a for a in self.published if a.featured), key=lambda a: (a.order, a.title.lower()))
+
+
+# ---------------------------------------------------------------- front matter
+
+class FieldError(ValueError):
+    """A front matter value of the wrong kind; the message says what was expected."""
+
+
+def _text(value, name):
+    if not isinstance(value, str):
+        raise FieldError(f"'{name}' should be text, got {_kind(value)}")
+    return value.strip()
+
+
+def _words(value, name):
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FieldError(f"'{name}' should be a list of words, got {_kind(value)}")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _date(value, name):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise FieldError(f"'{name}' should be a date like 2026-03-31, got {_kind(value)}")
+
+
+def _flag(value, name):
+    if not isinstance(value, bool):
+        raise FieldError(f"'{name}' should be true or false, got {_kind(value)}")
+    return value
+
+
+def _integer(value, name):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FieldError(f"'{name}' should be a whole number, got {_kind(value)}")
+    return value
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "nothing"
+    return {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list",
+            dict: "a mapping", dt.date: "a date", dt.datetime: "a date"}.get(type(value), type(value).__name__) \
+        + (f" ({value!r})" if isinstance(value, (str, int, float)) and not isinstance(value, bool) else "")
+
+
+FIELDS = {
+    "title": _text,
+    "summary": _text,
+    "category": _text,
+    "tags": _words,
+    "updated": _date,
+    "draft": _flag,
+    "aliases": _words,
+    "order": _integer,
+    "featured": _flag,
+    "id": _integer,
+}
+
+
+class _Loader(yaml.SafeLoader):
+    """yaml.safe_load semantics: no Python tags, only plain data."""
+
+
+def _parse_front_matter(text: str, name: str) -> tuple[dict, dict[str, int], str, list[Problem]]:
+    """Split and parse front matter, keeping the line of every field.
+
+    Returns (values, lines, body, problems). Each field is constructed on its
+    own so that one bad value (an impossible date, say) is reported at its
+    line while the other fields still load.
+    """
+    handler = YAMLHandler()
+    if not handler.detect(text):
+        return {}, {}, text, [Problem(name, 1, "no front matter: start the file with a line '---', "
+                                              "then 'title: ...', then another '---'")]
+    try:
+        raw, body = handler.split(text)
+    except ValueError:
+        return {}, {}, "", [Problem(name, 1, "front matter is never closed: add a line '---' after the last field")]
+    try:
+        root = yaml.compose(raw, Loader=_Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(error, "problem", None) or str(error)
+        return {}, {}, body, [Problem(name, line, f"front matter is not valid YAML: {reason}")]
+    if root is None:
+        return {}, {}, body, []
+    if not isinstance(root, yaml.MappingNode):
+        return {}, {}, body, [Problem(name, root.start_mark.line + 1, "front matter should be 'key: value' lines")]
+    values, lines, problems = {}, {}, []
+    loader = _Loader("")
+    for key_node, value_node in root.value:
+        key, line = key_node.value, value_node.start_mark.line + 1
+        try:
+            values[key] = loader.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as error:
+            problems.append(Problem(name, line, f"'{key}' could not be read: {error}"))
+            continue
+        lines[key] = line
+    return values, lines, body, problems
+
+
+def _normalise(values: dict, lines: dict, name: str) -> tuple[dict, list[Problem]]:
+    fields, problems = {}, []
+    for key, value in values.items():
+        if key not in FIELDS:
+            problems.append(Problem(name, lines.get(key), f"unknown field '{key}' (known: {', '.join(FIELDS)})",
+                                    level="warning"))
+            continue
+        try:
+            fields[key] = FIELDS[key](value, key)
+        except FieldError as error:
+            problems.append(Problem(name, lines.get(key), str(error)))
+    return fields, problems
+
+
+# ---------------------------------------------------------------- articles
+
+def read_article(path: Path, name: str, folder_category: str | None) -> tuple[Article | None, list[Problem]]:
+    """Read one article file; None with problems when it cannot be served."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, [Problem(name, line, f"the file is not UTF-8 text (byte {data[error.start]:#x}); "
+                                          "save it as UTF-8")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    values, lines, body, problems = _parse_front_matter(text, name)
+    if any(p.level == "error" for p in problems) and not values:
+        return None, problems
+    fields, field_problems = _normalise(values, lines, name)
+    problems += field_problems
+    if not fields.get("title"):
+        problems.append(Problem(name, lines.get("title", 1), "'title' is required and must not be empty"))
+        return None, problems
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    try:
+        rendered = render_markdown(body)
+    except RenderError as error:
+        problems.append(Problem(name, body_line, f"the article body cannot be shown: {error}"))
+        return None, problems
+    article = Article(
+        slug=path.stem,
+        path=name,
+        title=fields["title"],
+        summary=fields.get("summary", ""),
+        category=fields.get("category") or folder_category,
+        tags=fields.get("tags", ()),
+        updated=fields.get("updated"),
+        draft=fields.get("draft", False),
+        aliases=fields.get("aliases", ()),
+        order=fields.get("order", 100),
+        featured=fields.get("featured", False),
+        id=fields.get("id"),
+        html=rendered.html,
+        headings=rendered.headings,
+        text=rendered.text,
+        source_hash=hashlib.sha256(data).hexdigest(),
+    )
+    return article, problems
+
+
+def article_files(content_dir: Path) -> list[Path]:
+    """Markdown files, in a stable order; names starting with '_' or '.' are editors' notes."""
+    return sorted(
+        p for p in content_dir.rglob("*.md")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(content_dir).parts)
+        and p.name.lower() != "readme.md"
+    )
+
+
+def _display(path: Path, content_dir: Path) -> str:
+    return str(Path(content_dir.name) / path.relative_to(content_dir))
+
+
+def load_articles(content_dir: Path, categories: tuple[Category, ...]) -> tuple[dict[str, Article], list[Problem]]:
+    known = {c.slug for c in categories}
+    articles: dict[str, Article] = {}
+    problems: list[Problem] = []
+    for path in article_files(content_dir):
+        name = _display(path, content_dir)
+        folder = path.parent.name if path.parent != content_dir else None
+        try:
+            article, found = read_article(path, name, folder if folder in known else None)
+        except OSError as error:
+            problems.append(Problem(name, None, f"cannot be read: {error.strerror}"))
+            continue
+        problems += found
+        if article is None:
+            continue
+        if article.slug in articles:
+            problems.append(Problem(name, None, f"duplicate slug '{article.slug}': "
+                                                f"{articles[article.slug].path} already uses it; rename one file"))
+            continue
+        if article.category is None:
+            problems.append(Problem(name, None, "no category: add 'category:' with one of " + ", ".join(sorted(known))))
+        elif article.category not in known:
+            problems.append(Problem(name, None, f"unknown category '{article.category}' "
+                                                f"(known: {', '.join(sorted(known))})"))
+        articles[article.slug] = article
+    return articles, problems
+
+
+# ---------------------------------------------------------------- categories
+
+def load_categories(content_dir: Path) -> tuple[tuple[Category, ...], list[Problem]]:
+    path = content_dir / CATEGORIES_FILE
+    name = _display(path, content_dir)
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return (), [Problem(name, None, "categories file not found: articles cannot be browsed by category")]
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        mark = getattr(error, "problem_mark", None)
+        return (), [Problem(name, mark.line + 1 if mark else None, f"cannot be read: {error}")]
+    if not isinstance(entries, list):
+        return (), [Problem(name, None, "should be a list of categories, each with slug and title")]
+    categories, problems = [], []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not entry.get("slug") or not entry.get("title"):
+            problems.append(Problem(name, None, f"category #{number} needs at least 'slug' and 'title'"))
+            continue
+        order = entry.get("order", number)
+        if isinstance(order, bool) or not isinstance(order, int):
+            problems.append(Problem(name, None, f"category '{entry['slug']}': 'order' should be a whole number"))
+            order = number
+        categories.append(Category(
+            slug=str(entry["slug"]), title=str(entry["title"]),
+            description=str(entry.get("description", "")), order=order, icon=str(entry.get("icon", "folder")),
+        ))
+    return tuple(sorted(categories, key=lambda c: c.order)), problems
+
+
+# ---------------------------------------------------------------- the library
+
+def _alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Problem]]:
+    aliases, problems = {}, []
+    for article in articles.values():
+        for alias in article.aliases:
+            if alias in articles or alias in aliases:
+                owner = alias if alias in articles else aliases[alias]
+                problems.append(Problem(article.path, None, f"alias '{alias}' is already used by '{owner}'"))
+                continue
+            aliases[alias] = article.slug
+    return aliases, problems
+
+
+def _related(articles: dict[str, Article]) -> dict[str, tuple[Article, ...]]:
+    """Articles sharing the category and tags, most in common first."""
+    published = [a for a in articles.values() if not a.draft]
+    related = {}
+    for article in published:
+        def closeness(other: Article) -> tuple:
+            shared = len(set(article.tags) & set(other.tags))
+            return (-(shared + 2 * (other.category == article.category)), other.order, other.title)
+        candidates = [o for o in published if o.slug != article.slug
+                      and (o.category == article.category or set(o.tags) & set(article.tags))]
+        related[article.slug] = tuple(sorted(candidates, key=closeness)[:RELATED_LIMIT])
+    return related
+
+
+def load_library(content_dir: Path) -> Library:
+    """Load the whole content folder; problems are returned, never raised."""
+    categories, problems = load_categories(content_dir)
+    articles, article_problems = load_articles(content_dir, categories)
+    aliases, alias_problems = _alias_map(articles)
+    contact, contact_problems = load_contact(content_dir / CONTACT_FILE, _display(content_dir / CONTACT_FILE, content_dir))
+    problems = [*problems, *article_problems, *alias_problems, *contact_problems]
+    return Library(
+        articles=articles,
+        categories=categories,
+        aliases=aliases,
+        contact=contact,
+        problems=tuple(problems),
+        related=_related(articles),
+    )
