@@ -59,7 +59,8 @@ def gunicorn(app: str, chdir: Path, env: dict) -> int:
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                "--chdir", str(chdir), "--log-level", "warning", app]
-    process = subprocess.Popen(command, env={**os.environ, **env})
+    # The access log stays on, as in production, but is not printed here.
+    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     try:
         wait_until_up(port, "/")
         yield port

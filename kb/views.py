@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from kb.contact import opening_hours_text
 from kb.content import Library
+from kb.fragments import FragmentCache
 from kb.search import search_titles
 
 bp = Blueprint("site", __name__)
@@ -63,10 +64,18 @@ def search():
 
 
 def _contact_panel() -> dict:
-    """Every page, error pages included, shows how to reach a person."""
+    """Every page, error pages included, shows how to reach a person.
+
+    The panel's text changes at most once a minute, so templates cache it
+    under ``contact_minute`` and call ``contact_panel()`` only on a miss.
+    """
     lib = current_app.extensions.get("kb.library")
     contact = lib.contact if lib else None
-    return {"contact_panel": contact.panel(current_time()) if contact else []}
+    now = current_time()
+    return {
+        "contact_minute": int(now.timestamp() // 60),
+        "contact_panel": lambda: contact.panel(now) if contact else [],
+    }
 
 
 def _page_not_found(error: HTTPException):
@@ -85,6 +94,7 @@ def _server_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.add_extension(FragmentCache)
     app.context_processor(_contact_panel)
     app.jinja_env.globals["opening_hours"] = opening_hours_text
     app.register_error_handler(404, _page_not_found)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -110,3 +111,19 @@ def test_contact_panel_says_closed_at_night(client, monkeypatch):
     monkeypatch.setattr(views, "current_time", lambda: dt.datetime(2026, 11, 24, 22, 0, tzinfo=dt.timezone.utc))
     page = client.get("/").get_data(as_text=True)
     assert "Closed — opens tomorrow 09:00" in page
+
+
+def test_pages_are_served_from_memory_once_content_is_loaded(client, content):
+    """A deploy loads the folder once; requests never read or render files."""
+    first = client.get("/articles/track-your-order").get_data(as_text=True)
+    shutil.rmtree(content.root)
+    again = client.get("/articles/track-your-order")
+    assert again.status_code == 200 and again.get_data(as_text=True) == first
+    assert client.get("/categories/orders-and-shipping").status_code == 200
+
+
+def test_contact_panel_changes_when_the_phone_line_closes(client, monkeypatch):
+    monkeypatch.setattr(views, "current_time", lambda: dt.datetime(2026, 11, 24, 17, 59, tzinfo=dt.timezone.utc))
+    assert "Open now — until 18:00" in client.get("/articles/track-your-order").get_data(as_text=True)
+    monkeypatch.setattr(views, "current_time", lambda: dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.timezone.utc))
+    assert "Closed — opens tomorrow 09:00" in client.get("/articles/track-your-order").get_data(as_text=True)

@@ -1,0 +1,43 @@
+"""``{% cache slot, key %}…{% endcache %}``: render a piece of a page once, reuse it.
+
+Content is loaded once per process and never changes under a running app, so
+an article's HTML, a category's list or the contact panel for the current
+minute can be rendered once and served as a string. A request then does no
+Markdown work, no file I/O and little template work. Each slot keeps its
+newest entries only, so a slot keyed by the minute cannot grow without end.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from jinja2 import nodes
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+DEFAULT_ENTRIES = 4096
+ENTRIES_PER_SLOT = {"contact": 2}
+
+
+class FragmentCache(Extension):
+    tags = {"cache"}
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.extend(fragment_store={})
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        parts = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            parts.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        call = self.call_method("_render", [parts[0], nodes.Tuple(parts[1:], "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _render(self, slot: str, key: tuple, caller) -> Markup:
+        entries = self.environment.fragment_store.setdefault(slot, OrderedDict())
+        if key not in entries:
+            entries[key] = Markup(caller())
+            while len(entries) > ENTRIES_PER_SLOT.get(slot, DEFAULT_ENTRIES):
+                entries.popitem(last=False)
+        return entries[key]
