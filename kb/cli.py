@@ -5,12 +5,14 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from kb.content import load_library
 
 
 @click.command("check")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
 def check_command(path: Path | None) -> None:
     """Check a content folder (default: the configured one) and list every problem."""
     folder = path or Path(current_app.config["KB_CONTENT_DIR"])
