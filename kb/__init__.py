@@ -27,15 +27,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from kb import cli, security, views
+    from kb import addresses, api, askus, caching, cli, extensions, feedback, search, security, seo, views
     from kb.content import load_library
 
     library = load_library(Path(app.config["KB_CONTENT_DIR"]))
     for problem in library.problems:
         log.log(logging.WARNING if problem.level == "warning" else logging.ERROR, "%s", problem)
     app.extensions["kb.library"] = library
+    extensions.init_app(app)
+    search.init_app(app)
     security.init_app(app)
     views.init_app(app)
+    askus.init_app(app)
+    feedback.init_app(app)
+    addresses.init_app(app)
+    seo.init_app(app)
+    caching.init_app(app)
+    api.init_app(app)
     cli.init_app(app)
     return app
 
@@ -49,8 +57,24 @@ def _defaults(instance_path: str) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'kb.sqlite'}"),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "KB_SITE_NAME": env.get("KB_SITE_NAME", "Alder & Pine Help Center"),
+        # A query matching this is an order or tracking number: it leads to the
+        # tracking article and is never stored. Default: AP-1234567, 12345678,
+        # Royal Mail AB123456789GB and UPS 1Z... numbers.
+        "KB_ORDER_NUMBER_PATTERN": env.get(
+            "KB_ORDER_NUMBER_PATTERN",
+            r"(?i)(?<![\w-])(?:(?:ap-?)?\d{6,12}|[a-z]{2}\d{9}[a-z]{2}|1z[0-9a-z]{16})(?![\w-])"),
+        "KB_TRACKING_ARTICLE": env.get("KB_TRACKING_ARTICLE", "track-your-order"),
+        "KB_BASE_URL": env.get("KB_BASE_URL", ""),
+        "KB_CORS_ORIGINS": tuple(env.get("KB_CORS_ORIGINS", "").split()),
+        "KB_API_RATE_LIMIT": env.get("KB_API_RATE_LIMIT", "120 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Votes and comments: see README "Was this helpful?".
+        "KB_PROXY_COUNT": int(env.get("KB_PROXY_COUNT", "0")),
+        "KB_FEEDBACK_RATE_LIMIT": env.get("KB_FEEDBACK_RATE_LIMIT", "20 per minute"),
+        "KB_FEEDBACK_MIN_VOTES": int(env.get("KB_FEEDBACK_MIN_VOTES", "10")),
+        "KB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("KB_SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        "KB_SQLITE_SYNCHRONOUS": env.get("KB_SQLITE_SYNCHRONOUS", "NORMAL"),
     }
 
 

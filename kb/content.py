@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -230,6 +230,7 @@ def read_article(path: Path, name: str, folder_category: str | None) -> tuple[Ar
     except RenderError as error:
         problems.append(Problem(name, body_line, f"the article body cannot be shown: {error}"))
         return None, problems
+    problems += _duplicate_anchors(rendered.headings, name)
     article = Article(
         slug=path.stem,
         path=name,
@@ -249,6 +250,18 @@ def read_article(path: Path, name: str, folder_category: str | None) -> tuple[Ar
         source_hash=hashlib.sha256(data).hexdigest(),
     )
     return article, problems
+
+
+def _duplicate_anchors(headings: tuple[Heading, ...], name: str) -> list[Problem]:
+    """Two sections given one {#anchor}: a link to the second would land on the first."""
+    first_title: dict[str, str] = {}
+    problems = []
+    for heading in headings:
+        if heading.id in first_title:
+            problems.append(Problem(name, None, f"the sections '{first_title[heading.id]}' and '{heading.title}' "
+                                                f"share the anchor '#{heading.id}': give one a different {{#anchor}}"))
+        first_title.setdefault(heading.id, heading.title)
+    return problems
 
 
 def article_files(content_dir: Path) -> list[Path]:
@@ -283,6 +296,12 @@ def load_articles(content_dir: Path, categories: tuple[Category, ...]) -> tuple[
             problems.append(Problem(name, None, f"duplicate slug '{article.slug}': "
                                                 f"{articles[article.slug].path} already uses it; rename one file"))
             continue
+        owner = next((a for a in articles.values() if article.id is not None and a.id == article.id), None)
+        if owner is not None:
+            # Served, but without the number: /a/<id> must lead to one article only.
+            problems.append(Problem(name, None, f"duplicate id {article.id}: {owner.path} already uses it; "
+                                                "give this article a number no other article has"))
+            article = replace(article, id=None)
         if article.category is None:
             problems.append(Problem(name, None, "no category: add 'category:' with one of " + ", ".join(sorted(known))))
         elif article.category not in known:

@@ -4,18 +4,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from kb.contact import opening_hours_text
 from kb.content import Library
 from kb.fragments import FragmentCache
-from kb.search import search_titles
+from kb.search import current_search, normalize
+from kb.searchlog import record_search
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 200
+INSTANT_RESULTS = 6
+SUGGESTIONS = 5
 
 
 def library() -> Library:
@@ -58,9 +60,32 @@ def article(slug: str):
 
 @bp.route("/search")
 def search():
-    query = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
-    results = search_titles(library().published, query) if query else []
-    return render_template("search.html", query=query, results=results)
+    query = normalize(request.args.get("q", ""))
+    category = request.args.get("category") or None
+    results = current_search().search(query, category=category, page=request.args.get("page", 1, type=int),
+                                      correct=not request.args.get("exact"))
+    titles = {c.slug: c.title for c in library().categories}
+    agent = request.args.get("view") == "agent"
+    if query and results.page == 1 and not agent:  # shoppers' searches only, each once (not per page)
+        record_search(current_search().loggable(query), results.total, category)
+    template = "search_agent.html" if agent else "search.html"
+    return render_template(template, query=query, results=results, category_titles=titles,
+                           contact_prominent=bool(query) and not results.total)
+
+
+@bp.route("/search.json")
+def search_json():
+    """Instant results for the search box: the last word may be unfinished."""
+    results = current_search().search(request.args.get("q", ""), per_page=INSTANT_RESULTS, prefix=True)
+    titles = {c.slug: c.title for c in library().categories}
+    return jsonify(
+        query=results.query,
+        showing=results.showing,
+        total=results.total,
+        results=[{"title": hit.title, "category": titles.get(hit.category, ""), "section": hit.section,
+                  "url": url_for("site.article", slug=hit.slug, _anchor=hit.anchor)} for hit in results.hits],
+        more=url_for("site.search", q=results.query),
+    )
 
 
 def _contact_panel() -> dict:
@@ -81,7 +106,8 @@ def _contact_panel() -> dict:
 def _page_not_found(error: HTTPException):
     lib = library()
     words = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
-    suggestions = search_titles(lib.published, words)[:5] if words else []
+    hits = current_search().search(words, per_page=SUGGESTIONS).hits if words else ()
+    suggestions = [lib.articles[hit.slug] for hit in hits]
     return render_template("error.html", code=404, title="Sorry, we can’t find that page",
                            suggestions=suggestions), 404
 

@@ -1,12 +1,16 @@
 """Fixtures: a small content folder in tmp_path, the app built on it, a client."""
 from __future__ import annotations
 
+import os
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from kb import create_app
+from kb.extensions import db, sqlalchemy_url
 
 CATEGORIES = """\
 - slug: orders-and-shipping
@@ -80,19 +84,51 @@ def content(tmp_path: Path) -> Content:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, content: Content):
-    """Build an app on the temporary content folder (call again after editing it)."""
-    def make(**overrides):
+def database_url(tmp_path: Path):
+    """An empty database for one test: a SQLite file, or a fresh schema on KB_TEST_DATABASE_URL."""
+    server = os.environ.get("KB_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'kb.sqlite'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    engine = sa.create_engine(sqlalchemy_url(server))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = sa.make_url(sqlalchemy_url(server)).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, content: Content, database_url: str):
+    """Build an app on the temporary content folder (call again after editing it).
+
+    Its tables are created from the models unless ``create_tables=False``
+    (the migration tests create them with ``flask db upgrade``).
+    """
+    apps = []
+
+    def make(create_tables: bool = True, **overrides):
         config = {
             "TESTING": True,
             "SECRET_KEY": "test",
             "KB_CONTENT_DIR": str(content.root),
             "KB_INDEX_DIR": str(tmp_path / "index"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite'}",
+            "DATABASE_URL": database_url,
             **overrides,
         }
-        return create_app(config)
-    return make
+        app = create_app(config)
+        apps.append(app)
+        if create_tables:
+            with app.app_context():
+                db.create_all()
+        return app
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

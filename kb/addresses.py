@@ -1,0 +1,60 @@
+"""Addresses as the world outside sees them: absolute URLs and permanent links.
+
+Support agents paste links into replies that are read months later, and
+crawlers and helpdesk tools store the URLs we give them. Absolute URLs are
+built on ``KB_BASE_URL`` when it is set, because behind a proxy the request's
+host may be an internal name. An article's permanent address ``/a/<id>``
+uses the stable number from its front matter, so it survives renames and
+moves between categories.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, redirect, url_for
+
+from kb.content import Article, Library
+
+bp = Blueprint("addresses", __name__)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint``, on KB_BASE_URL or else the request's host."""
+    base = current_app.config["KB_BASE_URL"].rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def article_url(article: Article, anchor: str | None = None) -> str:
+    return external_url("site.article", slug=article.slug, _anchor=anchor)
+
+
+def permanent_url(article: Article, anchor: str | None = None) -> str | None:
+    """The address that outlives renames; None for an article without an id."""
+    if article.id is None:
+        return None
+    return external_url("addresses.permanent", article_id=article.id, _anchor=anchor)
+
+
+def find_by_id(library: Library, article_id: int) -> Article | None:
+    return next((a for a in library.published if a.id == article_id), None)
+
+
+def published_article(slug: str | None) -> Article | None:
+    """The article shoppers may see at ``slug``; None for drafts and unknown slugs."""
+    article = current_app.extensions["kb.library"].articles.get(slug)
+    return None if article is None or article.draft else article
+
+
+@bp.route("/a/<int:article_id>")
+def permanent(article_id: int):
+    """301 to the article's current address; browsers keep the #section on redirects."""
+    article = find_by_id(current_app.extensions["kb.library"], article_id)
+    if article is None:
+        abort(404)
+    return redirect(url_for("site.article", slug=article.slug), 301)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(external_url=external_url, article_url=article_url, permanent_url=permanent_url,
+                                 published_article=published_article)

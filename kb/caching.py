@@ -1,0 +1,98 @@
+"""HTTP caching: cheap revalidation for pages, a year for fingerprinted assets.
+
+Article and category pages carry an ETag made from the exact bytes sent, so
+it changes whenever anything a shopper sees changes: the article, the
+templates, and the contact panel's "Open now", which moves with the clock.
+A browser asking again with If-None-Match gets an empty 304 while the page
+is unchanged. Last-Modified tells crawlers when the content was updated, but
+a request with only If-Modified-Since still gets the full page: the live
+opening status has no modification date, and a 304 could keep it stale.
+
+Static files are linked with ``?v=<hash of their content>``, added to every
+``url_for('static', ...)``; a request carrying the current hash may be
+cached for a year, because a changed file gets a new address.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request
+from werkzeug.security import safe_join
+
+from kb.seo import category_updated
+
+PAGE_ENDPOINTS = frozenset({"site.article", "site.category"})
+ASSET_MAX_AGE = 365 * 24 * 60 * 60
+VERSION_CHARS = 12
+
+
+@lru_cache(maxsize=256)
+def _file_hash(path: str, mtime_ns: int, size: int) -> str:
+    """Keyed by mtime and size too, so an edited file gets a new hash without a restart."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:VERSION_CHARS]
+
+
+def asset_version(filename: str) -> str | None:
+    """The content hash of a static file, or None when there is no such file."""
+    path = safe_join(current_app.static_folder, filename)
+    if path is None or not Path(path).is_file():
+        return None
+    stat = Path(path).stat()
+    return _file_hash(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _fingerprint(endpoint: str, values: dict) -> None:
+    if endpoint == "static" and "v" not in values:
+        version = asset_version(values.get("filename", ""))
+        if version:
+            values["v"] = version
+
+
+def _content_date(endpoint: str, slug: str) -> dt.date | None:
+    lib = current_app.extensions["kb.library"]
+    if endpoint == "site.article":
+        article = lib.articles.get(slug)
+        return article.updated if article else None
+    category = lib.category(slug)
+    return category_updated(lib, category) if category else None
+
+
+def _revalidate_page(response: Response) -> Response:
+    # private: the page carries the visitor's own vote and form token, so no shared cache may keep it.
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.add_etag()
+    # Only If-None-Match can answer 304: last_modified is set after the check on purpose.
+    response.make_conditional(request)
+    updated = _content_date(request.endpoint, (request.view_args or {}).get("slug", ""))
+    if updated:
+        response.last_modified = dt.datetime.combine(updated, dt.time(), tzinfo=dt.timezone.utc)
+    return response
+
+
+def _cache_asset(response: Response) -> Response:
+    filename = (request.view_args or {}).get("filename", "")
+    if request.args.get("v") and request.args.get("v") == asset_version(filename):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = ASSET_MAX_AGE
+        response.cache_control.immutable = True
+    return response
+
+
+def _cache_headers(response: Response) -> Response:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if request.endpoint in PAGE_ENDPOINTS:
+        return _revalidate_page(response)
+    if request.endpoint == "static":
+        return _cache_asset(response)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.url_defaults(_fingerprint)
+    app.after_request(_cache_headers)

@@ -1,0 +1,178 @@
+""""Was this helpful?": the vote and comment form under every article.
+
+The form is a plain POST that redirects back to the article (303) with a
+flashed thanks, so it works without JavaScript. ``static/feedback.js`` sends
+the same form with fetch and ``Accept: application/json`` and gets the same
+answers as JSON, to update the section in place. Every refusal says what to
+do next: 400 for a forged or malformed post, 429 for a flood, 503 when the
+database cannot take the vote; none of them stores anything.
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length
+
+from kb.content import Article
+from kb.extensions import db
+from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tally, visitor_vote
+from kb.feedback.visitors import (address_hash, new_visitor_id, page_csrf_token, remember_visitor,
+                                  visitor_from_cookie)
+from kb.ratelimit import ClientLimit, RateLimited
+
+bp = Blueprint("feedback", __name__)
+log = logging.getLogger(__name__)
+
+REASONS = {
+    "not-answered": "It didn’t answer my question",
+    "out-of-date": "It’s out of date",
+    "hard-to-follow": "It’s hard to follow",
+    "other": "Something else",
+}
+THANKS_YES = "Thanks for your feedback!"
+THANKS_NO = "Thanks for telling us. What went wrong? Tell us below, or talk to a person."
+THANKS_DETAILS = "Thanks, your feedback helps us improve this article."
+UNAVAILABLE = "Sorry, we couldn’t record your vote right now. Please try again in a few minutes."
+TOO_MANY = "You’ve sent a lot of feedback in a short time. Please wait a minute and try again."
+EXPIRED = "This form has expired or didn’t come from our page. Reload the page and try again."
+
+
+def _unix_newlines(text: str | None) -> str | None:
+    """Browsers send a textarea's line breaks as CRLF but count them as one character."""
+    return text.replace("\r\n", "\n") if text else text
+
+
+class FeedbackForm(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect checked the token before this view ran
+
+    helpful = StringField(validators=[InputRequired("Choose Yes or No."), AnyOf(["yes", "no"], "Choose Yes or No.")])
+    details = BooleanField()
+    reasons = SelectMultipleField(validate_choice=False)  # checked against REASONS below, with a clearer message
+    comment = TextAreaField(filters=[_unix_newlines], validators=[
+        Length(max=MAX_COMMENT_CHARS,
+               message="Your comment is %(length)d characters long; please keep it to %(max)d."),
+    ])
+
+    def validate_reasons(self, field):
+        unknown = [reason for reason in field.data if reason not in REASONS]
+        if unknown:
+            raise ValidationError(f"Unknown reason {unknown[0]!r}: choose from {', '.join(REASONS)}.")
+
+    def ballot(self) -> Ballot:
+        return Ballot(helpful=self.helpful.data == "yes", details=self.details.data,
+                      reasons=tuple(dict.fromkeys(self.reasons.data)), comment=(self.comment.data or "").strip())
+
+
+@dataclass(frozen=True)
+class FeedbackState:
+    """What the feedback section shows the current visitor."""
+
+    vote: str | None = None  # "yes", "no" or None
+    reasons: frozenset[str] = frozenset()
+    comment: str = ""
+    summary: str | None = None
+
+
+def helpful_summary(article_slug: str) -> str | None:
+    """"87% of 143 shoppers found this helpful", once KB_FEEDBACK_MIN_VOTES votes make it mean something."""
+    helpful, total = tally(article_slug)
+    if not total or total < current_app.config["KB_FEEDBACK_MIN_VOTES"]:
+        return None
+    shoppers = "shopper" if total == 1 else "shoppers"
+    return f"{round(100 * helpful / total)}% of {total:,} {shoppers} found this helpful"
+
+
+def feedback_state(article: Article) -> FeedbackState:
+    """The section for this visitor; without the database it is the bare form, and the page still renders."""
+    visitor = visitor_from_cookie()
+    try:
+        mine = visitor_vote(article.slug, visitor) if visitor else None
+        summary = helpful_summary(article.slug)
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("feedback for %s not shown (%s): %s", article.slug, type(error).__name__, error)
+        return FeedbackState()
+    if mine is None:
+        return FeedbackState(summary=summary)
+    return FeedbackState("yes" if mine.helpful else "no", mine.reasons, mine.comment, summary)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _votable(slug: str) -> Article:
+    article = current_app.extensions["kb.library"].articles.get(slug)
+    if article is None or article.draft:
+        abort(400, description=f"There is no article called “{slug}” to give feedback on.")
+    return article
+
+
+@bp.post("/articles/<slug>/feedback")
+def vote(slug: str):
+    article = _votable(slug)
+    form = FeedbackForm()
+    if not form.validate():
+        abort(400, description=next(iter(form.errors.values()))[0])
+    ballot = form.ballot()
+    visitor = visitor_from_cookie()
+    voter = Voter(visitor or new_visitor_id(), address_hash(request.remote_addr or ""), visitor is not None)
+    limit = ClientLimit("feedback", voter.address_hash, current_app.config["KB_FEEDBACK_RATE_LIMIT"])
+    try:
+        record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit)
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("vote on %s not recorded (%s): %s", slug, type(error).__name__, error)
+        raise ServiceUnavailable(UNAVAILABLE)
+    message = THANKS_DETAILS if ballot.details else THANKS_YES if ballot.helpful else THANKS_NO
+    if _wants_json():
+        response = jsonify(message=message, vote="yes" if ballot.helpful else "no")
+    else:
+        flash(message, "feedback")
+        response = redirect(url_for("site.article", slug=slug, _anchor="feedback"), 303)
+    if visitor is None:
+        remember_visitor(response, voter.visitor_id)
+    return response
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(429)
+@bp.errorhandler(503)
+def _refused(error: HTTPException):
+    """Refusals as the sender can read them: JSON for the script, a short page for a plain form."""
+    message = {CSRFError: EXPIRED, RateLimited: TOO_MANY}.get(type(error), error.description)
+    if isinstance(error, CSRFError):
+        log.info("feedback refused: %s", error.description)
+    if _wants_json():
+        return jsonify(message=message), error.code
+    slug = (request.view_args or {}).get("slug", "")
+    return render_template("feedback_refused.html", code=error.code, message=message,
+                           article=current_app.extensions["kb.library"].articles.get(slug)), error.code
+
+
+def _content_commit(folder: Path) -> str | None:
+    """The commit checked out where the content folder lives, or None outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "-C", str(folder), "rev-parse", "--verify", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.info("content commit unknown: %s", error)
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.extensions["kb.content_commit"] = _content_commit(Path(app.config["KB_CONTENT_DIR"]))
+    app.jinja_env.globals.update(feedback_state=feedback_state, feedback_reasons=REASONS,
+                                 page_csrf_token=page_csrf_token, max_comment_chars=MAX_COMMENT_CHARS)

@@ -1,0 +1,178 @@
+"""Votes and comments, and the only code that writes or counts them.
+
+One visitor has one vote per article: the unique constraint on
+(article_slug, visitor_id) holds it under any concurrency, and a vote is
+written with a single upsert, so a shopper who changes their mind changes
+the row instead of adding one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb.content import Article
+from kb.extensions import db, write_transaction
+from kb.ratelimit import ClientLimit
+
+SLUG_CHARS = 200
+MAX_COMMENT_CHARS = 1000
+# A visitor without our cookie whose address voted on the article this recently is the same visitor.
+ADDRESS_WINDOW = dt.timedelta(hours=24)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Vote(db.Model):
+    __tablename__ = "votes"
+    __table_args__ = (
+        sa.UniqueConstraint("article_slug", "visitor_id"),
+        sa.Index("ix_votes_article_slug_address_hash", "article_slug", "address_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_slug: Mapped[str] = mapped_column(sa.String(SLUG_CHARS))
+    visitor_id: Mapped[str] = mapped_column(sa.String(64))
+    address_hash: Mapped[str] = mapped_column(sa.String(64))
+    helpful: Mapped[bool] = mapped_column(sa.Boolean)
+    reasons: Mapped[str] = mapped_column(sa.String(200), default="")  # reason codes joined by spaces
+    # The version of the article judged: sha256 of its file, and the content commit when in git.
+    source_hash: Mapped[str] = mapped_column(sa.String(64))
+    content_commit: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Comment(db.Model):
+    """What a shopper wrote with their vote: plain text, escaped wherever it is shown."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(sa.ForeignKey("votes.id", ondelete="CASCADE"), unique=True)
+    article_slug: Mapped[str] = mapped_column(sa.String(SLUG_CHARS), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What the shopper sent. ``details`` is set by the reasons-and-comment form only,
+    so pressing No again keeps the reasons and comment already given."""
+
+    helpful: bool
+    details: bool = False
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Voter:
+    visitor_id: str
+    address_hash: str
+    has_cookie: bool
+
+
+@dataclass(frozen=True)
+class VisitorVote:
+    helpful: bool
+    reasons: frozenset[str]
+    comment: str
+
+
+VOTE_FIELDS = ("article_slug", "visitor_id", "address_hash", "helpful", "reasons", "source_hash", "content_commit",
+               "created_at", "updated_at")
+CHANGED_BY_A_NEW_ANSWER = ("helpful", "address_hash", "source_hash", "content_commit", "updated_at")
+
+
+def _insert(table: sa.Table, dialect: str) -> sa.Insert:
+    """INSERT that can say ON CONFLICT, which SQLite and PostgreSQL spell the same way."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+@functools.cache
+def _upsert_vote(dialect: str, replace_reasons: bool) -> sa.Insert:
+    """The vote's upsert, built once per database kind: building it costs more than running it."""
+    table = Vote.__table__
+    insert = _insert(table, dialect).values({name: sa.bindparam(name) for name in VOTE_FIELDS})
+    changed = CHANGED_BY_A_NEW_ANSWER + (("reasons",) if replace_reasons else ())
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.article_slug, table.c.visitor_id],
+        set_={name: insert.excluded[name] for name in changed},
+    ).returning(table.c.id)
+
+
+def _adopt_vote_from_address(connection: sa.Connection, article_slug: str, voter: Voter, now: dt.datetime) -> None:
+    """A visitor who cleared their cookies gets back their recent vote instead of a second one.
+
+    Best effort: shoppers sharing an address (an office, a phone network)
+    within ADDRESS_WINDOW count once per article when they have no cookie.
+    """
+    recent = connection.execute(
+        sa.select(Vote.id).where(Vote.article_slug == article_slug, Vote.address_hash == voter.address_hash,
+                                 Vote.updated_at > now - ADDRESS_WINDOW).order_by(Vote.updated_at.desc()).limit(1)
+    ).scalar()
+    if recent is not None:
+        connection.execute(sa.update(Vote).where(Vote.id == recent).values(visitor_id=voter.visitor_id))
+
+
+def _save_comment(connection: sa.Connection, vote_id: int, article_slug: str, text: str, now: dt.datetime) -> None:
+    """One comment per vote: sending the form again replaces it, and an empty box removes it."""
+    table = Comment.__table__
+    if not text:
+        connection.execute(sa.delete(table).where(table.c.vote_id == vote_id))
+        return
+    insert = _insert(table, connection.dialect.name).values(vote_id=vote_id, article_slug=article_slug, body=text,
+                                                           created_at=now, updated_at=now)
+    connection.execute(insert.on_conflict_do_update(index_elements=[table.c.vote_id],
+                                                    set_={"body": text, "updated_at": now}))
+
+
+def record_vote(article: Article, ballot: Ballot, voter: Voter, content_commit: str | None,
+                limit: ClientLimit) -> None:
+    """Count the voter's hit against ``limit`` and store the vote (reasons, comment) in one write transaction.
+
+    Over the limit it raises RateLimited, and nothing changes.
+    """
+    now = utcnow()
+    # A Yes clears the reasons; a No from the Yes/No buttons keeps the reasons given before.
+    replace_reasons = ballot.helpful or ballot.details
+    values = {
+        "article_slug": article.slug, "visitor_id": voter.visitor_id, "address_hash": voter.address_hash,
+        "helpful": ballot.helpful, "reasons": "" if ballot.helpful else " ".join(ballot.reasons),
+        "source_hash": article.source_hash, "content_commit": content_commit, "created_at": now, "updated_at": now,
+    }
+    with write_transaction() as connection:
+        limit.hit(connection)
+        if not voter.has_cookie:
+            _adopt_vote_from_address(connection, article.slug, voter, now)
+        vote_id = connection.execute(_upsert_vote(connection.dialect.name, replace_reasons), values).scalar_one()
+        if ballot.details:
+            _save_comment(connection, vote_id, article.slug, ballot.comment, now)
+
+
+def visitor_vote(article_slug: str, visitor_id: str) -> VisitorVote | None:
+    row = db.session.execute(
+        sa.select(Vote.helpful, Vote.reasons, Comment.body)
+        .outerjoin(Comment, Comment.vote_id == Vote.id)
+        .where(Vote.article_slug == article_slug, Vote.visitor_id == visitor_id)
+    ).first()
+    if row is None:
+        return None
+    return VisitorVote(row.helpful, frozenset(row.reasons.split()), row.body or "")
+
+
+def tally(article_slug: str) -> tuple[int, int]:
+    """(helpful votes, all votes) for an article."""
+    helpful, total = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(sa.case((Vote.helpful, 1), else_=0)), 0), sa.func.count())
+        .where(Vote.article_slug == article_slug)
+    ).one()
+    return int(helpful), int(total)

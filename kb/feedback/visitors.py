@@ -1,0 +1,70 @@
+"""Who is voting, without knowing who they are.
+
+A visitor is a random id in a signed cookie (``kb_visitor``), set with their
+first vote. Clearing cookies makes a new visitor, so each vote also keeps a
+salted hash of the client address: an HMAC-SHA256 keyed with a key derived
+from SECRET_KEY. The raw address is never stored; the hash cannot be turned
+back into an address without SECRET_KEY, and it matches across nodes because
+they share SECRET_KEY.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from flask import Response, current_app, request, session
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, Signer
+
+COOKIE = "kb_visitor"
+COOKIE_MAX_AGE = 365 * 24 * 60 * 60
+PAGE_TOKEN = "kb_page_csrf"
+
+
+def _signer() -> Signer:
+    return Signer(current_app.secret_key, salt="kb.visitor")
+
+
+def visitor_from_cookie() -> str | None:
+    """The visitor id from a cookie we signed, or None (no cookie, or a forged one)."""
+    value = request.cookies.get(COOKIE)
+    if not value:
+        return None
+    try:
+        return _signer().unsign(value).decode()
+    except BadSignature:
+        return None
+
+
+def new_visitor_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def remember_visitor(response: Response, visitor_id: str) -> None:
+    response.set_cookie(COOKIE, _signer().sign(visitor_id).decode(), max_age=COOKIE_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=request.is_secure)
+
+
+def address_hash(address: str) -> str:
+    key = hmac.new(current_app.secret_key.encode(), b"kb.address-hash", hashlib.sha256).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+
+
+def page_csrf_token() -> str:
+    """A CSRF token for a form on a revalidated page, reused for half its lifetime.
+
+    Flask-WTF signs a fresh token with the current second at every render, so
+    a page carrying one is never the same twice and its ETag never matches.
+    Reusing the token for half of WTF_CSRF_TIME_LIMIT lets an unchanged page
+    answer 304, and the token shown is still accepted for the other half.
+    """
+    lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 3600
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw, issued, token = session.get(PAGE_TOKEN) or (None, 0, None)
+    if token and raw == session.get(field) and time.time() - issued < lifetime / 2:
+        return token
+    token = generate_csrf()
+    session[PAGE_TOKEN] = (session[field], time.time(), token)
+    return token

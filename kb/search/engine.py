@@ -1,0 +1,174 @@
+"""The Whoosh index: the only module that imports whoosh.
+
+whoosh-reloaded is no longer maintained upstream; keeping every Whoosh call
+here makes a switch to a maintained fork (or another engine) a change to one
+file. Callers speak in analysed terms and plain sets of document numbers,
+never in Whoosh objects.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index, query, scoring
+from whoosh.query.compound import DefaultOr
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+# Words as Whoosh's default tokenizer sees them; snippets and the vocabulary
+# use the same pattern, so a highlighted word is always a searchable word.
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+TOKEN = re.compile(TOKEN_PATTERN)
+
+# Title counts four times a body word, summary/tags/headings twice: the boosts
+# and BM25F parameters that scored best on real shopper questions (MEASURED.md).
+FIELD_BOOSTS = {"title": 4.0, "about": 2.0, "body": 1.0}
+FIELDS = tuple(FIELD_BOOSTS)
+WEIGHTING = scoring.BM25F(B=1.0, K1=2.5)
+
+# Stemming so "return", "returns" and "returning" meet; accent folding so
+# "café" finds "cafe". No stop words at index time: phrases keep them.
+ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+            | StemFilter(cachesize=100_000))
+
+
+def _schema() -> Schema:
+    text = {name: TEXT(analyzer=ANALYZER, field_boost=boost) for name, boost in FIELD_BOOSTS.items()}
+    return Schema(slug=ID(stored=True, unique=True), category=ID(stored=True), **text)
+
+
+@functools.lru_cache(maxsize=200_000)
+def term(word: str) -> str:
+    """The indexed form of one word ("Returning" -> "return"); "" for no word."""
+    return next((token.text for token in ANALYZER(word)), "")
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the index holds for one article; the article itself stays in the Library."""
+
+    slug: str
+    category: str
+    title: str
+    about: str
+    body: str
+
+
+def write_index(directory: Path, documents: Iterable[Document], processes: int = 1, memory_mb: int = 128) -> None:
+    """Build a complete index in an empty ``directory``; only the build step calls this.
+
+    With several processes each writes its own segment and they are kept
+    apart (no final merge): half the build time on 2 cores at 2,000
+    articles, for a query cost we could not measure.
+    """
+    ix = index.create_in(str(directory), _schema())
+    options = {"procs": processes, "multisegment": True} if processes > 1 else {}
+    writer = ix.writer(limitmb=memory_mb, **options)
+    for doc in documents:
+        writer.add_document(slug=doc.slug, category=doc.category, title=doc.title, about=doc.about, body=doc.body)
+    writer.commit()
+
+
+# A clause is a tuple of alternatives; each alternative is a tuple of terms
+# that must all match (a synonym like "money back"). A phrase is a tuple of
+# terms that must appear next to each other.
+Clause = tuple[tuple[str, ...], ...]
+Phrase = tuple[str, ...]
+
+
+# Whoosh's automatic Or pre-loads and scores every matching document on
+# indexes under 5,000 documents; a tree of unions lets the top-N collector
+# skip blocks that cannot reach the top (3x faster at 2,000 articles).
+def _any(parts: list[query.Query]) -> query.Query:
+    return parts[0] if len(parts) == 1 else DefaultOr(parts)
+
+
+def _term_query(text: str) -> query.Query:
+    return _any([query.Term(field, text) for field in FIELDS])
+
+
+def _clause_query(clause: Clause) -> query.Query:
+    return _any([query.And([_term_query(t) for t in terms]) if len(terms) > 1 else _term_query(terms[0])
+                 for terms in clause])
+
+
+def _phrase_query(phrase: Phrase) -> query.Query:
+    if len(phrase) == 1:
+        return _term_query(phrase[0])
+    return _any([query.Phrase(field, list(phrase)) for field in FIELDS])
+
+
+class Generation:
+    """One built index, opened once: one searcher for its whole life (never one per query)."""
+
+    def __init__(self, directory: Path):
+        self._index = index.open_dir(str(directory))
+        self._searcher = self._index.searcher(weighting=WEIGHTING)
+        stored = [self._searcher.stored_fields(n) for n in range(self._searcher.doc_count_all())]
+        self.slugs = [fields.get("slug") for fields in stored]
+        self.categories = [fields.get("category") for fields in stored]
+        self._term_docs: dict[str, frozenset[int]] = {}
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def has_term(self, text: str) -> bool:
+        return bool(self.term_docs(text))
+
+    def term_docs(self, text: str) -> frozenset[int]:
+        """Documents containing a term in any field; cached, since shoppers reuse words."""
+        docs = self._term_docs.get(text)
+        if docs is None:
+            reader = self._searcher.reader()
+            found: set[int] = set()
+            for field in FIELDS:
+                if (field, text) in reader:
+                    found.update(reader.postings(field, text).all_ids())
+            docs = self._term_docs[text] = frozenset(found)
+        return docs
+
+    def clause_docs(self, clause: Clause) -> frozenset[int]:
+        docs: set[int] = set()
+        for terms in clause:
+            docs |= frozenset.intersection(*(self.term_docs(t) for t in terms))
+        return frozenset(docs)
+
+    def phrase_docs(self, phrase: Phrase) -> frozenset[int]:
+        if any(not self.term_docs(t) for t in phrase):
+            return frozenset()
+        return frozenset(self._searcher.docs_for_query(_phrase_query(phrase)))
+
+    def rank(self, clauses: list[Clause], phrases: list[Phrase], *, every: bool, limit: int,
+             among: set[int]) -> list[int]:
+        """The best ``limit`` of the documents ``among`` by BM25F over the clauses and phrases.
+
+        ``every`` says they all match every clause, so an intersection (which
+        skips ahead in the posting lists) finds them faster than a union.
+        """
+        if limit <= 0 or not among:
+            return []
+        parts = [_clause_query(c) for c in clauses] + [_phrase_query(p) for p in phrases]
+        q = query.And(parts) if every and len(parts) > 1 else _any(parts)
+        hits = self._searcher.search(q, limit=limit, filter=among)
+        return [hit.docnum for hit in hits]
+
+    def fuzzy_docs(self, words: list[str]) -> dict[int, float]:
+        """Documents matching any word within one or two edits, with their scores.
+
+        The last resort when neither the words nor their corrections match:
+        slow (tens of ms), so only tried when everything else found nothing.
+        """
+        parts = []
+        for word in words:
+            text = term(word)
+            if len(text) >= 3:
+                distance = 1 if len(text) <= 5 else 2
+                parts += [query.FuzzyTerm(field, text, maxdist=distance, prefixlength=1) for field in FIELDS]
+        if not parts:
+            return {}
+        hits = self._searcher.search(query.Or(parts), limit=None)
+        return {hit.docnum: hit.score for hit in hits}

@@ -1,0 +1,224 @@
+"""Answering one query against one index generation.
+
+Plain words are AND-ed; articles matching only some of them follow, ranked
+lower. Unknown words are corrected against the articles' vocabulary first
+("refnud polcy" -> "refund policy"), and fuzzy matching is the last resort
+before an empty page. Results are cached per generation: shoppers ask the
+same things, and a new generation starts with an empty cache.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import math
+import threading
+from collections import Counter
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from kb.search import snippets
+from kb.search.engine import Clause, Generation, term
+from kb.search.lifecycle import read_vocabulary
+from kb.search.query import Speller, Synonyms, Words, droppable, split
+
+PER_PAGE = 10
+CACHE_ENTRIES = 4096
+PREFIX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Hit:
+    slug: str
+    title: str
+    category: str | None
+    anchor: str | None  # the section that answers, when the match lies in one
+    section: str | None
+    snippet: Markup
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    slug: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    hits: tuple[Hit, ...] = ()
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    category: str | None = None
+    categories: tuple[CategoryCount, ...] = ()
+    showing: str | None = None  # the corrected query we searched for instead of ``query``
+    fuzzy: bool = False
+    order_number: bool = False  # looked like an order or tracking number
+
+
+@dataclass(frozen=True)
+class _Plan:
+    clauses: list[Clause]
+    phrases: list[tuple[str, ...]]
+    words: list[str]
+    showing: str | None
+
+
+class Finder:
+    """One generation, opened once per process, with its caches."""
+
+    def __init__(self, generation: Path, library):
+        self.generation = generation
+        self.engine = Generation(generation)
+        self.library = library
+        self.vocabulary = read_vocabulary(generation)
+        self._outlines: dict[str, snippets.Outline] = {}
+        self._cache: OrderedDict[tuple, Results] = OrderedDict()
+        self._synonyms: Synonyms | None = None
+        # Whoosh searchers and our caches are not made for concurrent use; gunicorn's
+        # sync workers never wait here, a threaded server takes turns.
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    @functools.cached_property
+    def speller(self) -> Speller:
+        return Speller({word: count for word, (count, _) in self.vocabulary.items()})
+
+    @functools.cached_property
+    def _surface(self) -> dict[str, set[str]]:
+        """Indexed term -> the words in articles that have it, for highlighting."""
+        surface: dict[str, set[str]] = {}
+        for word, (_, text) in self.vocabulary.items():
+            surface.setdefault(text, set()).add(word)
+        return surface
+
+    @functools.cached_property
+    def _sorted_words(self) -> list[str]:
+        return sorted(self.vocabulary)
+
+    def search(self, query: str, synonyms: Synonyms, *, category: str | None = None, page: int = 1,
+               per_page: int = PER_PAGE, prefix: bool = False, correct: bool = True) -> Results:
+        """Results for an already normalized query.
+
+        ``prefix`` treats the last word as unfinished (instant search);
+        ``correct=False`` searches the words as typed ("search instead for").
+        """
+        with self._lock:
+            return self._cached(query, synonyms, category, page, per_page, prefix, correct)
+
+    def _cached(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
+        if synonyms is not self._synonyms:
+            self._cache.clear()
+            self._synonyms = synonyms
+        key = (query, category, page, per_page, prefix, correct)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        results = self._search(query, synonyms, category, page, per_page, prefix, correct)
+        self._cache[key] = results
+        if len(self._cache) > CACHE_ENTRIES:
+            self._cache.popitem(last=False)
+        return results
+
+    def _search(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
+        plan = self._plan(split(query), synonyms, prefix, correct)
+        if not plan.clauses and not plan.phrases:
+            return Results(query)
+        groups = [self.engine.clause_docs(c) for c in plan.clauses]
+        groups += [self.engine.phrase_docs(p) for p in plan.phrases]
+        matched = Counter(doc for group in groups for doc in group)  # document -> how many words it matches
+        fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
+        if fuzzy_scores:
+            matched = Counter(dict.fromkeys(fuzzy_scores, 1))
+        counts = Counter(self.engine.categories[doc] for doc in matched)
+        if category:
+            matched = Counter({doc: n for doc, n in matched.items() if self.engine.categories[doc] == category})
+        start = (page - 1) * per_page
+        if fuzzy_scores:
+            docs = sorted(matched, key=lambda d: (-fuzzy_scores[d], d))[start:start + per_page]
+        else:
+            docs = self._ranked(plan, matched, len(groups), start, start + per_page)
+        words = self._highlighter(plan)
+        total = len(matched)
+        return Results(
+            query=query,
+            hits=tuple(self._hit(doc, words) for doc in docs if self.engine.slugs[doc] in self.library.articles),
+            total=total, page=page, pages=math.ceil(total / per_page), category=category,
+            categories=tuple(CategoryCount(slug, n) for slug, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))),
+            showing=plan.showing, fuzzy=bool(fuzzy_scores),
+        )
+
+    def _ranked(self, plan: _Plan, matched: Counter, words: int, start: int, end: int) -> list[int]:
+        """Positions ``start:end`` of the ranking: documents matching more of the words always come first.
+
+        Within each tier BM25F decides. Tiers wholly before ``start`` are
+        skipped by size alone, and Whoosh scores only the documents of the
+        tiers the page shows: scoring is what costs.
+        """
+        tiers: dict[int, set[int]] = {}
+        for doc, count in matched.items():
+            tiers.setdefault(count, set()).add(doc)
+        ranked, skip = [], start
+        for count in sorted(tiers, reverse=True):
+            tier = tiers[count]
+            if skip >= len(tier):
+                skip -= len(tier)
+                continue
+            wanted = skip + end - start - len(ranked)
+            ranked += self.engine.rank(plan.clauses, plan.phrases, every=count == words, limit=wanted,
+                                       among=tier)[skip:]
+            skip = 0
+            if len(ranked) >= end - start:
+                break
+        return ranked
+
+    def _known(self, word: str, synonyms: Synonyms) -> bool:
+        text = term(word)
+        return word in self.vocabulary or not text or self.engine.has_term(text) or (text,) in synonyms.rules
+
+    def _plan(self, typed: Words, synonyms: Synonyms, prefix: bool, correct: bool) -> _Plan:
+        words = list(typed.words)
+        drop = droppable(typed.words)
+        last = words[-1] if prefix and words and words[-1] not in drop and len(words[-1]) >= 2 else ""
+        completions = self._completions(last) if last else ()
+        if completions:
+            words.pop()  # unfinished: searched by its completions, never "corrected"
+        fixes = {w: fixed for w in words if correct and w not in drop and not self._known(w, synonyms)
+                 and (fixed := self.speller.correct(w))}
+        corrected = [fixes.get(w, w) for w in words]
+        clauses = synonyms.clauses(tuple(corrected), drop)
+        if completions:
+            clauses.append(completions)
+        phrases = [p for p in (tuple(t for t in map(term, words) if t) for words in typed.phrases) if p]
+        showing = Words(tuple(fixes.get(w, w) for w in typed.words), typed.phrases).text() if fixes else None
+        return _Plan([c for c in clauses if c], phrases, [w for w in corrected if w not in drop], showing)
+
+    def _completions(self, start: str) -> Clause:
+        """The terms of the commonest article words starting with what the shopper is typing."""
+        words = self._sorted_words
+        first = bisect.bisect_left(words, start)
+        last = bisect.bisect_left(words, start + "\uffff")
+        likely = sorted(words[first:last], key=lambda w: -self.vocabulary[w][0])[:PREFIX_WORDS]
+        texts = dict.fromkeys([term(start)] * self.engine.has_term(term(start)) + [self.vocabulary[w][1] for w in likely])
+        return tuple((t,) for t in texts if t)
+
+    def _highlighter(self, plan: _Plan):
+        texts = {t for clause in plan.clauses for terms in clause for t in terms}
+        texts |= {t for phrase in plan.phrases for t in phrase}
+        return snippets.matcher(set().union(*(self._surface.get(t, ()) for t in texts)))
+
+    def _hit(self, doc: int, words: snippets.Matcher | None) -> Hit:
+        article = self.library.articles[self.engine.slugs[doc]]
+        if article.slug not in self._outlines:
+            self._outlines[article.slug] = snippets.outline(article)
+        found = snippets.excerpt(article, self._outlines[article.slug], words)
+        section = found.section
+        return Hit(slug=article.slug, title=article.title, category=article.category,
+                   anchor=section.anchor if section else None, section=section.title if section else None,
+                   snippet=found.snippet)

@@ -1,0 +1,205 @@
+"""From what a shopper typed to what the index is asked.
+
+Any string is a valid query: we never hand it to a query parser, we split
+it into words with the index's own analyzer, so quotes, brackets, AND/OR,
+``field:value``, ``*`` and ``?`` are just characters. Quoted phrases are the
+one piece of syntax we honour.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.problems import Problem
+from kb.search.engine import TOKEN, Clause, term
+
+MAX_QUERY_CHARS = 200
+SYNONYMS_FILE = "synonyms.txt"
+
+# The common English stop list plus the words that make a question a
+# question: dropped from queries only (the index keeps them for phrases).
+STOP_WORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his i if in into is it its itself just me more most my myself no nor not now
+of off on once only or other our ours ourselves out over own same she should so some such than that the
+their theirs them themselves then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours yourself yourselves
+how get got im ive dont cant doesnt isnt didnt wont please help hi hello want need know tell find
+aren couldn didn doesn hasn haven isn shouldn wasn weren won wouldn d ll m re s t ve
+""".split())
+
+QUOTED = re.compile(r'"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Words:
+    """A query split into loose words and quoted phrases, as typed (lower case)."""
+
+    words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
+
+    def text(self) -> str:
+        quoted = [f'"{" ".join(p)}"' for p in self.phrases]
+        return " ".join([*quoted, *self.words])
+
+
+def normalize(raw: str) -> str:
+    """The query as we show and cache it: one line, no control characters, capped."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in raw)
+    return " ".join(printable.split())[:MAX_QUERY_CHARS]
+
+
+def split(query: str) -> Words:
+    """Quoted phrases first, then the loose words of what is left."""
+    phrases = tuple(p for p in (tuple(w.lower() for w in TOKEN.findall(q)) for q in QUOTED.findall(query)) if p)
+    rest = QUOTED.sub(" ", query)
+    return Words(words=tuple(w.lower() for w in TOKEN.findall(rest)), phrases=phrases)
+
+
+def droppable(words: tuple[str, ...]) -> frozenset[str]:
+    """The stop and question words of a query; none when nothing else would be left."""
+    stop = frozenset(w for w in words if w.replace("'", "") in STOP_WORDS)
+    return frozenset() if len(stop) == len(set(words)) else stop
+
+
+# ---------------------------------------------------------------- synonyms
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Editors' synonyms, as analysed term sequences.
+
+    ``rules`` maps a sequence of terms to the other sequences that may stand
+    for it: "parcel, package" makes each find the other; "money back =>
+    refund" lets "money back" also find "refund" (and not the other way).
+    """
+
+    rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def longest(self) -> int:
+        return max((len(k) for k in self.rules), default=0)
+
+    def clauses(self, words: tuple[str, ...], drop: frozenset[str] = frozenset()) -> list[Clause]:
+        """One clause per word, or per run of words a synonym rule covers (longest first).
+
+        Words in ``drop`` (stop words) count only inside a synonym: "log in"
+        can mean "sign in", but a lone "in" asks nothing.
+        """
+        pairs = [(w, t) for w, t in ((w, term(w)) for w in words) if t]
+        terms = [t for _, t in pairs]
+        clauses, i = [], 0
+        while i < len(terms):
+            for size in range(min(self.longest, len(terms) - i), 0, -1):
+                key = tuple(terms[i:i + size])
+                if key in self.rules:
+                    clauses.append((key, *self.rules[key]))
+                    i += size
+                    break
+            else:
+                if pairs[i][0] not in drop:
+                    clauses.append(((terms[i],),))
+                i += 1
+        return clauses
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(t for t in (term(w) for w in TOKEN.findall(text)) if t)
+
+
+def parse_synonyms(text: str, name: str) -> Synonyms:
+    """Read "a, b, c" (all alike) and "a, b => c" (a and b also find c) lines; '#' starts a comment."""
+    rules: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=>" in line:
+            left, _, right = line.partition("=>")
+            sources, targets = left.split(","), right.split(",")
+        else:
+            sources = targets = line.split(",")
+        sources = [s for s in map(_terms, sources) if s]
+        targets = [t for t in map(_terms, targets) if t]
+        if not sources or not targets or (len(sources) < 2 and sources == targets):
+            problems.append(Problem(name, number, "a synonym line needs 'word, other word' "
+                                                  "or 'words => replacement'"))
+            continue
+        for source in sources:
+            alternatives = rules.setdefault(source, [])
+            alternatives += [t for t in targets if t != source and t not in alternatives]
+    return Synonyms({k: tuple(v) for k, v in rules.items()}, tuple(problems))
+
+
+class SynonymsFile:
+    """The synonyms file, re-read when editors change it: a new synonym needs no re-index."""
+
+    def __init__(self, path: Path, name: str):
+        self.path, self.name = path, name
+        self._stamp: tuple | None = None
+        self._synonyms = Synonyms()
+
+    def current(self) -> Synonyms:
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._stamp:
+            text = self.path.read_text(encoding="utf-8-sig") if stamp else ""
+            self._synonyms, self._stamp = parse_synonyms(text, self.name), stamp
+        return self._synonyms
+
+
+# ---------------------------------------------------------------- typos
+
+def _deletes(word: str, depth: int) -> set[str]:
+    found, frontier = set(), {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment): "refnud" is one swap from "refund"."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class Speller:
+    """Corrects words against one vocabulary: the words shoppers read in articles.
+
+    Correcting across several fields gives odd answers ("leather care" ->
+    "leather cart", MEASURED.md), so there is one list, with how often each
+    word occurs. Lookups use a symmetric-delete table: microseconds, where
+    Whoosh's corrector takes up to 60 ms.
+    """
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts
+        self._table: dict[str, list[str]] = {}
+        for word in counts:
+            if len(word) >= 3 and word.isalpha():
+                for key in _deletes(word, 1) | {word}:
+                    self._table.setdefault(key, []).append(word)
+
+    def correct(self, word: str) -> str | None:
+        """The likeliest intended word, or None when nothing is close enough."""
+        if len(word) < 3 or not word.isalpha():
+            return None
+        limit = 1 if len(word) <= 4 else 2
+        candidates = {c for key in _deletes(word, limit) | {word} for c in self._table.get(key, ())}
+        scored = [(d, -self.counts[c], c) for c in candidates if (d := edit_distance(word, c)) <= limit]
+        return min(scored)[2] if scored else None

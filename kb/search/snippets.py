@@ -1,0 +1,129 @@
+"""Which section of an article answers, and the words around the match.
+
+Only the results on the page shown get this treatment, and it works on the
+article already in memory with one compiled regular expression of the words
+that match the query: Whoosh's highlighter would double the cost of a query.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from kb.render import plain_text
+from kb.search.engine import term
+
+SECTION_START = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+SNIPPET_CHARS = 180
+LEAD_CHARS = 50
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str | None  # None: the opening paragraphs, before the first heading
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Outline:
+    """An article's sections, and their titles and text in lower case, kept for scanning."""
+
+    sections: tuple[Section, ...]
+    lowered: tuple[tuple[str, str], ...]
+
+
+def outline(article) -> Outline:
+    """The article cut at its h2/h3 headings, as plain text."""
+    found, start, anchor, title = [], 0, None, ""
+    for match in SECTION_START.finditer(article.html):
+        found.append(Section(anchor, title, plain_text(article.html[start:match.start()])))
+        anchor, title, start = match.group(2), plain_text(match.group(3)), match.end()
+    found.append(Section(anchor, title, plain_text(article.html[start:])))
+    kept = tuple(s for s in found if s.text or s.anchor)
+    return Outline(kept, tuple((s.title.lower(), s.text.lower()) for s in kept))
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Whole-word patterns for the query's words, as they appear in articles (lower case).
+
+    ``lower`` scans lower-cased text to choose a section: three times faster
+    than a case-insensitive scan. ``any_case`` marks the one snippet shown.
+    """
+
+    lower: re.Pattern
+    any_case: re.Pattern
+
+
+def matcher(words: set[str]) -> Matcher | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = rf"(?<!\w)(?:{alternatives})(?!\w)"
+    return Matcher(re.compile(pattern), re.compile(pattern, re.I))
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    section: Section | None
+    snippet: Markup
+
+
+def _terms(lowered: str, pattern: re.Pattern) -> set[str]:
+    return {term(word) for word in set(pattern.findall(lowered))}
+
+
+def best_section(lowered: tuple[tuple[str, str], ...], pattern: re.Pattern) -> tuple[int, set[str]] | None:
+    """Which section (by position) matches the most query terms, heading matches counting double; and those terms."""
+    best, best_score, best_terms = None, 0, set()
+    for number, (title, text) in enumerate(lowered):
+        heading = _terms(title, pattern)
+        terms = heading | _terms(text, pattern)
+        score = 2 * len(heading) + len(terms)
+        if score > best_score:
+            best, best_score, best_terms = number, score, terms
+    return (best, best_terms) if best is not None else None
+
+
+def highlight(text: str, pattern: re.Pattern | None) -> Markup:
+    """About SNIPPET_CHARS of ``text`` around the densest matches, escaped, with <mark>."""
+    matches = list(pattern.finditer(text)) if pattern else []
+    if not matches:
+        return Markup(escape(_cut(text, 0)))
+    def variety(i: int) -> int:
+        return len({m.group().lower() for m in matches[i:] if m.start() < matches[i].start() + SNIPPET_CHARS})
+    first = max(range(len(matches)), key=lambda i: (variety(i), -i))
+    start = max(0, text.rfind(" ", 0, max(0, matches[first].start() - LEAD_CHARS)) + 1)
+    window = _cut(text, start)
+    pieces, position = [], 0
+    for match in pattern.finditer(window):
+        pieces += [escape(window[position:match.start()]), Markup("<mark>"), escape(match.group()), Markup("</mark>")]
+        position = match.end()
+    pieces.append(escape(window[position:]))
+    prefix = "… " if start > 0 else ""
+    return Markup(prefix) + Markup("").join(pieces)
+
+
+def _cut(text: str, start: int) -> str:
+    end = start + SNIPPET_CHARS
+    if end >= len(text):
+        return text[start:]
+    space = text.rfind(" ", start, end)
+    return text[start:space if space > start else end] + " …"
+
+
+def excerpt(article, sections: Outline, words: Matcher | None) -> Excerpt:
+    """The section to link to (None: the top of the article) and its snippet.
+
+    A section is linked only when it matches more of the query than the
+    title does: "track" leads to the top of "Track your order", while
+    "tracking statuses" leads to the section explaining them.
+    """
+    found = best_section(sections.lowered, words.lower) if words else None
+    if found is None:
+        return Excerpt(None, highlight(article.summary or article.text, words and words.any_case))
+    section, terms = sections.sections[found[0]], found[1]
+    deeper = section.anchor and len(terms) > len(_terms(article.title.lower(), words.lower))
+    return Excerpt(section if deeper else None, highlight(section.text, words.any_case))

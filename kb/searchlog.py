@@ -1,0 +1,55 @@
+"""The search log: what shoppers searched for, how many answers they got, what happened next.
+
+Editors read it to find questions the help center does not answer yet. A
+query is stored normalized (collapsed spaces, lower case, at most 200
+characters), never with anything that identifies the shopper.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb.extensions import db, write_transaction
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MAX_CATEGORY_CHARS = 100
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class SearchLog(db.Model):
+    __tablename__ = "search_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(sa.String(MAX_QUERY_CHARS))
+    results: Mapped[int] = mapped_column(sa.Integer)
+    category: Mapped[str | None] = mapped_column(sa.String(MAX_CATEGORY_CHARS))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    # What the shopper did next, e.g. "contacted" or "helped"; set later, so nullable.
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+
+
+def normalize_query(query: str) -> str:
+    return " ".join(query.split()).lower()[:MAX_QUERY_CHARS]
+
+
+def record_search(query: str, results: int, category: str | None = None) -> None:
+    """Store one search; a database error is logged and swallowed.
+
+    Logging a search must never cost the shopper their results page, so a
+    locked or unreachable database only loses this row.
+    """
+    row = {"query": normalize_query(query), "results": results,
+           "category": category[:MAX_CATEGORY_CHARS] if category else None}
+    try:
+        with write_transaction() as connection:
+            connection.execute(sa.insert(SearchLog), row)
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("search not logged (%s): %s", type(error).__name__, error)

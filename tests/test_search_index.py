@@ -1,0 +1,90 @@
+"""The index lifecycle an operator relies on: stale detection, atomic switch, surviving a killed build."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kb import ROOT
+
+
+def found(app, query: str) -> list[str]:
+    return [hit.slug for hit in app.extensions["kb.search"].search(query).hits]
+
+
+def generations(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.glob("g-*"))
+
+
+def served(index_dir: Path) -> str:
+    return (index_dir / "current").read_text()
+
+
+def flask(*args: str, content: Path, index_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index_dir), "SECRET_KEY": "test"}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "kb", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_start_with_unchanged_content_reuses_the_index(make_app, tmp_path):
+    make_app()
+    first = served(tmp_path / "index")
+    make_app()
+    assert served(tmp_path / "index") == first and generations(tmp_path / "index") == [first]
+
+
+def test_start_after_an_edit_rebuilds_the_stale_index(content, make_app, tmp_path):
+    make_app()
+    content.article("start-a-return", "Start a return", "Print the prepaid label.", category="returns-and-refunds")
+    assert found(make_app(), "prepaid") == ["start-a-return"]
+    assert len(generations(tmp_path / "index")) == 2  # the previous one stays for workers still reading it
+
+
+def test_index_command_switches_a_running_app_to_the_new_index(content, app, runner, tmp_path):
+    content.article("start-a-return", "Start a return", "Print the prepaid label.", category="returns-and-refunds")
+    result = runner.invoke(args=["index"])
+    assert result.exit_code == 0 and result.output.startswith("Indexed 2 articles into ")
+    assert found(app, "prepaid") == ["start-a-return"]
+
+
+def test_old_generations_and_leftovers_are_removed_by_the_next_build(make_app, runner, tmp_path):
+    make_app()
+    leftover = tmp_path / "index" / "g-19990101T000000-1-dead"
+    leftover.mkdir()
+    for _ in range(3):
+        runner.invoke(args=["index"])
+    assert len(generations(tmp_path / "index")) == 2 and not leftover.exists()
+
+
+def test_build_killed_midway_leaves_the_previous_index_serving(content, make_app, tmp_path):
+    index_dir = tmp_path / "index"
+    running = make_app()
+    before = served(index_dir)
+    for n in range(300):
+        content.article(f"note-{n}", f"Note {n}", " ".join(f"word{n}x{k} parcel" for k in range(300)))
+    build = flask("index", content=content.root, index_dir=index_dir)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(not (p / "meta.json").exists() and any(p.iterdir()) for p in index_dir.glob("g-*")):
+            assert build.poll() is None and time.monotonic() < deadline, "the build ended before it could be killed"
+            time.sleep(0.005)
+        build.send_signal(signal.SIGKILL)
+    finally:
+        build.wait(30)
+    assert build.returncode == -signal.SIGKILL
+    assert served(index_dir) == before
+    assert found(running, "tracking") == ["track-your-order"]
+    assert found(make_app(), "word7x3") == ["note-7"]  # the next start repairs it
+    assert len(generations(index_dir)) == 2
+
+
+def test_builds_started_together_wait_for_each_other(content, tmp_path):
+    index_dir = tmp_path / "index"
+    builds = [flask("index", content=content.root, index_dir=index_dir) for _ in range(3)]
+    outputs = [build.communicate(timeout=60)[0] for build in builds]
+    assert [build.returncode for build in builds] == [0, 0, 0], outputs
+    assert not any("LockError" in output for output in outputs)
+    assert (index_dir / served(index_dir) / "meta.json").exists()
