@@ -92,6 +92,7 @@ def test_contact_panel_is_on_every_page(client, path, tuesday_afternoon):
     assert "0131 496 0123" in page and "help@shop.example" in page
     assert "Open now — until 18:00" in page
     assert "Usually answered within 3 minutes" in page
+    assert 'href="/contact"' in page
 
 
 def test_server_error_page_keeps_the_contact_panel(make_app, tuesday_afternoon):
