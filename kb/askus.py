@@ -17,24 +17,13 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 
 from kb.extensions import write_transaction
 from kb.search import current_search, normalize
-from kb.searchlog import SearchLog, normalize_query
+from kb.searchlog import SearchLog, record_search
 
 bp = Blueprint("askus", __name__)
 log = logging.getLogger(__name__)
 
 SUGGESTIONS = 5
 HELPED, CONTACTED = "helped", "contacted"
-
-
-def _log_question(question: str, results: int) -> int | None:
-    """Keep the question (without numbers, addresses or phones) and return its row, or None if the log is down."""
-    row = {"query": normalize_query(current_search().loggable(question)), "results": results}
-    try:
-        with write_transaction() as connection:
-            return connection.execute(sa.insert(SearchLog).returning(SearchLog.id), row).scalar_one()
-    except sa.exc.SQLAlchemyError as error:
-        log.warning("question not logged (%s): %s", type(error).__name__, error)
-        return None
 
 
 def _record_outcome(entry: int, outcome: str) -> None:
@@ -67,7 +56,7 @@ def email_link(question: str) -> str | None:
 def contact():
     question = normalize(request.args.get("q", ""))
     results = current_search().search(question, per_page=SUGGESTIONS) if question else None
-    entry = _log_question(question, results.total) if results is not None else None
+    entry = record_search(current_search().loggable(question), results.total) if results is not None else None
     return render_template("ask_us.html", question=question, results=results, entry=entry,
                            email=email_link(question), contact_prominent=True)
 

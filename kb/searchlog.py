@@ -40,8 +40,8 @@ def normalize_query(query: str) -> str:
     return " ".join(query.split()).lower()[:MAX_QUERY_CHARS]
 
 
-def record_search(query: str, results: int, category: str | None = None) -> None:
-    """Store one search; a database error is logged and swallowed.
+def record_search(query: str, results: int, category: str | None = None) -> int | None:
+    """Store one search and return its row id; a database error is logged and swallowed (None).
 
     Logging a search must never cost the shopper their results page, so a
     locked or unreachable database only loses this row.
@@ -50,6 +50,7 @@ def record_search(query: str, results: int, category: str | None = None) -> None
            "category": category[:MAX_CATEGORY_CHARS] if category else None}
     try:
         with write_transaction() as connection:
-            connection.execute(sa.insert(SearchLog), row)
+            return connection.execute(sa.insert(SearchLog).returning(SearchLog.id), row).scalar_one()
     except sa.exc.SQLAlchemyError as error:
         log.warning("search not logged (%s): %s", type(error).__name__, error)
+        return None
