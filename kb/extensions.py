@@ -3,8 +3,7 @@
 A concern that needs a table defines its model on ``db`` in its own module
 (``kb/feedback/models.py``, ``kb/searchlog.py``) and imports it in ``init_app`` below,
 so ``flask --app kb db migrate`` sees it; then it adds an Alembic migration
-under ``migrations/versions``. Writes go through ``write_transaction()`` (Core
-statements) or start with ``begin_write()`` (ORM objects on the session).
+under ``migrations/versions``. Writes go through ``write_transaction()``.
 """
 from __future__ import annotations
 
@@ -55,25 +54,17 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def begin_write() -> Connection:
-    """Begin the session's transaction as a writer, for ORM writes; call it before the first statement.
-
-    SQLite's default BEGIN takes the write lock only at the first write, so two
-    workers that read first can both hold a read lock and one of them fails at
-    once with "database is locked", busy timeout or not. BEGIN IMMEDIATE takes
-    the lock up front and a second writer waits on the busy timeout instead.
-    Other databases ignore the option. Busy paths use ``write_transaction()``.
-    """
-    return db.session.connection(execution_options={WRITE_OPTION: True})
-
-
 @contextmanager
 def write_transaction() -> Iterator[Connection]:
     """A short write transaction on its own connection: commits on success, rolls back on error.
 
     Apart from the request's session, so it never inherits a read already begun
-    there; it begins like ``begin_write()``, and on SQLite the writers of one
-    node first queue on a file lock (``_sqlite_write_queue``).
+    there. On SQLite it begins with BEGIN IMMEDIATE: the default BEGIN takes
+    the write lock only at the first write, so two workers that read first can
+    both hold a read lock and one fails at once with "database is locked",
+    busy timeout or not, while BEGIN IMMEDIATE takes the lock up front and a
+    second writer waits. Before that, the writers of one node queue on a file
+    lock (``_sqlite_write_queue``). PostgreSQL needs neither.
     """
     with _sqlite_write_queue(db.engine), db.engine.connect() as connection:
         connection.execution_options(**{WRITE_OPTION: True})
@@ -87,8 +78,8 @@ def _sqlite_write_queue(engine: Engine) -> Iterator[None]:
 
     SQLite's busy timeout makes a blocked writer sleep 1, 2, 5, 10... ms
     between tries while the lock is held for a fraction of a millisecond, so
-    two busy workers spend much of their time asleep (bench/votes.py: about
-    +40 % votes/s and a third of the p99 with the queue). The kernel hands a
+    two busy workers spend much of their time asleep (bench/votes.py: about a
+    third more votes/s and half the p99 with the queue). The kernel hands a
     file lock to the next waiter at once. The holder waits for nothing but
     SQLite, which its busy timeout bounds, so no waiter waits forever.
     Writers outside kb still meet SQLite's own lock and busy timeout.
