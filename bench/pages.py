@@ -99,7 +99,11 @@ def main() -> None:
         with gunicorn("bare_app:app", Path(tmp), {}) as port:
             wrk(port, "/", 2, args.connections)  # warm-up
             results["bare Flask"] = wrk(port, "/", args.seconds, args.connections)
-        with gunicorn("kb:create_app()", ROOT, {"SECRET_KEY": "bench"}) as port:
+        env = {"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/kb.sqlite",
+               "KB_INDEX_DIR": f"{tmp}/index"}
+        subprocess.run([sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"], cwd=ROOT,
+                       env={**os.environ, **env}, check=True, capture_output=True)
+        with gunicorn("kb:create_app()", ROOT, env) as port:
             for name, path in PAGES.items():
                 wrk(port, path, 2, args.connections)  # warm-up
                 results[name] = wrk(port, path, args.seconds, args.connections)

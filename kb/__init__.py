@@ -73,6 +73,7 @@ def _defaults(instance_path: str) -> dict:
         "KB_PROXY_COUNT": int(env.get("KB_PROXY_COUNT", "0")),
         "KB_FEEDBACK_RATE_LIMIT": env.get("KB_FEEDBACK_RATE_LIMIT", "20 per minute"),
         "KB_FEEDBACK_MIN_VOTES": int(env.get("KB_FEEDBACK_MIN_VOTES", "10")),
+        "KB_FEEDBACK_TALLY_SECONDS": float(env.get("KB_FEEDBACK_TALLY_SECONDS", "30")),
         "KB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("KB_SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "KB_SQLITE_SYNCHRONOUS": env.get("KB_SQLITE_SYNCHRONOUS", "NORMAL"),
     }

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from kb.addresses import article_url, external_url, permanent_url, published_article
 from kb.content import Article, Category, Library
-from kb.extensions import limiter
+from kb.extensions import db, limiter
+from kb.feedback import helpful_ratio
 from kb.search import Hit, Results, current_search, normalize
 
 PREFIX = "/api/v1"
@@ -64,9 +67,19 @@ def article_json(article: Article, category: Category | None) -> dict:
              "url": article_url(article, h.id), "permanent_url": permanent_url(article, h.id)}
             for h in article.headings
         ],
-        # Votes are not counted yet; null means "unknown", never "nobody found it helpful".
-        "helpful_ratio": None,
+        "helpful_ratio": _helpful_ratio(article.slug),
     }
+
+
+def _helpful_ratio(slug: str) -> float | None:
+    """Null while too few shoppers voted or the database is away: "unknown", never "nobody found it helpful"."""
+    try:
+        ratio = helpful_ratio(slug)
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("helpful ratio of %s unknown (%s)", slug, type(error).__name__)
+        return None
+    return round(ratio[0], 3) if ratio else None
 
 
 # ---------------------------------------------------------------- routes

@@ -94,14 +94,19 @@ def test_asset_asked_for_with_an_old_hash_is_not_cached_for_long(client):
     assert "max-age" not in response.headers["Cache-Control"]
 
 
-def test_edited_asset_gets_a_new_address(app, tmp_path):
-    app.static_folder = str(tmp_path / "static")
+def test_deployed_edit_of_an_asset_gets_a_new_address(make_app, tmp_path):
     stylesheet = tmp_path / "static" / "kb.css"
     stylesheet.parent.mkdir()
     stylesheet.write_text("body { color: black; }")
-    client = app.test_client()
-    before = asset_links(client.get("/").get_data(as_text=True))
+
+    def deploy():
+        app = make_app()
+        app.static_folder = str(tmp_path / "static")
+        return app.test_client()
+
+    before = asset_links(deploy().get("/").get_data(as_text=True))
     stylesheet.write_text("body { color: navy; }")
+    client = deploy()
     after = asset_links(client.get("/").get_data(as_text=True))
     [old] = [link for link in before if link.startswith("/static/kb.css")]
     [new] = [link for link in after if link.startswith("/static/kb.css")]

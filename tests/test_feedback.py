@@ -143,6 +143,16 @@ def test_helpful_count_appears_once_there_are_enough_votes(make_app):
     assert '<p class="helpful-count">67% of 3 shoppers found this helpful</p>' in Shopper(app).read()
 
 
+def test_helpdesk_api_gives_the_helpful_ratio_once_there_are_enough_votes(make_app):
+    app = make_app(KB_FEEDBACK_MIN_VOTES=3)
+    api = app.test_client()
+    Shopper(app, "192.0.2.1").vote("yes")
+    Shopper(app, "192.0.2.2").vote("no")
+    assert api.get(f"/api/v1/articles/{ARTICLE}").get_json()["helpful_ratio"] is None
+    Shopper(app, "192.0.2.3").vote("yes")
+    assert api.get(f"/api/v1/articles/{ARTICLE}").get_json()["helpful_ratio"] == 0.667
+
+
 def test_the_script_gets_the_same_answers_as_json(app):
     shopper = Shopper(app)
     response = shopper.vote("no", script=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,13 +85,37 @@ class FeedbackState:
     summary: str | None = None
 
 
-def helpful_summary(article_slug: str) -> str | None:
-    """"87% of 143 shoppers found this helpful", once KB_FEEDBACK_MIN_VOTES votes make it mean something."""
-    helpful, total = tally(article_slug)
+def recent_tally(article_slug: str) -> tuple[int, int]:
+    """(helpful, all) votes, counted at most every KB_FEEDBACK_TALLY_SECONDS per worker.
+
+    Article pages are read far more often than votes are cast; a count a few
+    seconds old keeps a COUNT query off every page view. This worker's own
+    votes clear the entry, so a shopper who just voted sees the new count.
+    """
+    tallies = current_app.extensions["kb.tallies"]
+    now = time.monotonic()
+    cached = tallies.get(article_slug)
+    if cached is None or now - cached[0] >= current_app.config["KB_FEEDBACK_TALLY_SECONDS"]:
+        cached = tallies[article_slug] = (now, tally(article_slug))
+    return cached[1]
+
+
+def helpful_ratio(article_slug: str) -> tuple[float, int] | None:
+    """(share found helpful, votes) once KB_FEEDBACK_MIN_VOTES votes make it mean something."""
+    helpful, total = recent_tally(article_slug)
     if not total or total < current_app.config["KB_FEEDBACK_MIN_VOTES"]:
         return None
+    return helpful / total, total
+
+
+def helpful_summary(article_slug: str) -> str | None:
+    """"87% of 143 shoppers found this helpful", or None while there are too few votes."""
+    ratio = helpful_ratio(article_slug)
+    if ratio is None:
+        return None
+    share, total = ratio
     shoppers = "shopper" if total == 1 else "shoppers"
-    return f"{round(100 * helpful / total)}% of {total:,} {shoppers} found this helpful"
+    return f"{round(100 * share)}% of {total:,} {shoppers} found this helpful"
 
 
 def feedback_state(article: Article) -> FeedbackState:
@@ -134,6 +159,7 @@ def vote(slug: str):
     except sa.exc.SQLAlchemyError as error:
         log.warning("vote on %s not recorded (%s): %s", slug, type(error).__name__, error)
         raise ServiceUnavailable(UNAVAILABLE)
+    current_app.extensions["kb.tallies"].pop(slug, None)
     message = THANKS_DETAILS if ballot.details else THANKS_YES if ballot.helpful else THANKS_NO
     if _wants_json():
         response = jsonify(message=message, vote="yes" if ballot.helpful else "no")
@@ -174,5 +200,6 @@ def _content_commit(folder: Path) -> str | None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions["kb.content_commit"] = _content_commit(Path(app.config["KB_CONTENT_DIR"]))
+    app.extensions["kb.tallies"] = {}
     app.jinja_env.globals.update(feedback_state=feedback_state, feedback_reasons=REASONS,
                                  page_csrf_token=page_csrf_token, max_comment_chars=MAX_COMMENT_CHARS)
