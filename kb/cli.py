@@ -7,27 +7,29 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kb.checker import FORMATS, RENDERERS, check_folder
 from kb.content import load_library
+from kb.history import HistoryError
 from kb.search import rebuild
-from kb.search.checks import check_search
 
 
 @click.command("check")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "output", type=click.Choice(FORMATS), default="text",
+              help="text for people, json for tools, github for GitHub Actions annotations.")
+@click.option("--since", metavar="REF", help="Also fail when a slug or section published at this git ref is gone.")
 @with_appcontext
-def check_command(path: Path | None) -> None:
+def check_command(path: Path | None, output: str, since: str | None) -> None:
     """Check a content folder (default: the configured one) and list every problem."""
     folder = path or Path(current_app.config["KB_CONTENT_DIR"])
     if not folder.is_dir():
         raise click.ClickException(f"{folder} is not a folder: pass the content folder, e.g. 'articles'")
-    library = load_library(folder)
-    problems = [*library.problems, *check_search(folder, library)]
-    for problem in problems:
-        click.echo(str(problem))
-    errors = sum(p.level == "error" for p in problems)
-    warnings = len(problems) - errors
-    click.echo(f"{len(library.articles)} articles checked: {errors} errors, {warnings} warnings")
-    if errors:
+    try:
+        report = check_folder(folder, Path(current_app.static_folder), since=since)
+    except HistoryError as error:
+        raise click.ClickException(str(error))
+    click.echo(RENDERERS[output](report))
+    if report.errors:
         raise SystemExit(1)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from kb.contact import Contact, load_contact
+from kb.facts import Fact, Facts, load_facts, substitute, used
 from kb.problems import Problem
 from kb.render import Heading, RenderError, render_markdown
 
@@ -50,11 +51,20 @@ class Article:
     headings: tuple[Heading, ...]
     text: str
     source_hash: str
+    owner: str = ""
+    review_by: dt.date | None = None
+    anchors: tuple[tuple[str, str], ...] = ()  # retired anchor -> the section that replaced it
+    body_line: int = 1
+    positions: tuple[tuple[str, int, int], ...] = ()  # (field, line, column) in the file
 
     @property
     def sections(self) -> tuple[Heading, ...]:
         """The h2 and h3 headings, for the table of contents."""
         return tuple(h for h in self.headings if h.level <= 3)
+
+    def where(self, key: str) -> tuple[int | None, int | None]:
+        """The line and column of a front matter field, so problems point at it."""
+        return next(((line, column) for name, line, column in self.positions if name == key), (None, None))
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class Library:
     contact: Contact | None
     problems: tuple[Problem, ...]
     related: dict[str, tuple[Article, ...]] = field(default_factory=dict)
+    facts: Facts = field(default_factory=Facts)
 
     @property
     def published(self) -> list[Article]:
@@ -119,6 +130,13 @@ def _flag(value, name):
     return value
 
 
+def _anchor_map(value, name):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise FieldError(f"'{name}' should map old anchors to new ones, like {{old-anchor: new-anchor}}, "
+                         f"got {_kind(value)}")
+    return tuple((old.strip().lstrip("#"), new.strip().lstrip("#")) for old, new in value.items())
+
+
 def _integer(value, name):
     if isinstance(value, bool) or not isinstance(value, int):
         raise FieldError(f"'{name}' should be a whole number, got {_kind(value)}")
@@ -144,6 +162,9 @@ FIELDS = {
     "order": _integer,
     "featured": _flag,
     "id": _integer,
+    "owner": _text,
+    "review_by": _date,
+    "anchors": _anchor_map,
 }
 
 
@@ -151,10 +172,10 @@ class _Loader(yaml.SafeLoader):
     """yaml.safe_load semantics: no Python tags, only plain data."""
 
 
-def _parse_front_matter(text: str, name: str) -> tuple[dict, dict[str, int], str, list[Problem]]:
-    """Split and parse front matter, keeping the line of every field.
+def _parse_front_matter(text: str, name: str) -> tuple[dict, dict[str, tuple[int, int]], str, list[Problem]]:
+    """Split and parse front matter, keeping the line and column of every field.
 
-    Returns (values, lines, body, problems). Each field is constructed on its
+    Returns (values, positions, body, problems). Each field is constructed on its
     own so that one bad value (an impossible date, say) is reported at its
     line while the other fields still load.
     """
@@ -170,61 +191,87 @@ def _parse_front_matter(text: str, name: str) -> tuple[dict, dict[str, int], str
         root = yaml.compose(raw, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(error, "problem", None) or str(error)
-        return {}, {}, body, [Problem(name, line, f"front matter is not valid YAML: {reason}")]
+        line, column = (mark.line + 1, mark.column + 1) if mark else _reader_position(raw, error)
+        reason = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error).splitlines()[0]
+        return {}, {}, body, [Problem(name, line, f"front matter is not valid YAML: {reason}", column=column)]
+    except RecursionError:
+        return {}, {}, body, [Problem(name, 1, "front matter is nested too deeply to read")]
     if root is None:
         return {}, {}, body, []
     if not isinstance(root, yaml.MappingNode):
         return {}, {}, body, [Problem(name, root.start_mark.line + 1, "front matter should be 'key: value' lines")]
-    values, lines, problems = {}, {}, []
+    values, positions, problems = {}, {}, []
     loader = _Loader("")
     for key_node, value_node in root.value:
-        key, line = key_node.value, value_node.start_mark.line + 1
+        key = key_node.value
+        position = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
         try:
             values[key] = loader.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as error:
-            problems.append(Problem(name, line, f"'{key}' could not be read: {error}"))
+            problems.append(Problem(name, position[0], f"'{key}' could not be read: {error}", column=position[1]))
             continue
-        lines[key] = line
-    return values, lines, body, problems
+        except RecursionError:
+            problems.append(Problem(name, position[0], f"'{key}' is nested too deeply to read", column=position[1]))
+            continue
+        positions[key] = position
+    return values, positions, body, problems
 
 
-def _normalise(values: dict, lines: dict, name: str) -> tuple[dict, list[Problem]]:
+def _reader_position(raw: str, error: yaml.YAMLError) -> tuple[int, int | None]:
+    """Where a character YAML refuses (a NUL, say) stands; its error has an offset, not a mark."""
+    offset = getattr(error, "position", None)
+    if not isinstance(offset, int):
+        return 1, None
+    return raw.count("\n", 0, offset) + 1, offset - raw.rfind("\n", 0, offset)
+
+
+def _normalise(values: dict, positions: dict, name: str) -> tuple[dict, list[Problem]]:
     fields, problems = {}, []
     for key, value in values.items():
+        line, column = positions.get(key, (None, None))
         if key not in FIELDS:
-            problems.append(Problem(name, lines.get(key), f"unknown field '{key}' (known: {', '.join(FIELDS)})",
-                                    level="warning"))
+            problems.append(Problem(name, line, f"unknown field '{key}' (known: {', '.join(FIELDS)})",
+                                    level="warning", column=column))
             continue
         try:
             fields[key] = FIELDS[key](value, key)
         except FieldError as error:
-            problems.append(Problem(name, lines.get(key), str(error)))
+            problems.append(Problem(name, line, str(error), column=column))
     return fields, problems
 
 
 # ---------------------------------------------------------------- articles
 
-def read_article(path: Path, name: str, folder_category: str | None) -> tuple[Article | None, list[Problem]]:
+def read_article(path: Path, name: str, folder_category: str | None,
+                 facts: Facts = Facts()) -> tuple[Article | None, list[Problem]]:
     """Read one article file; None with problems when it cannot be served."""
-    data = path.read_bytes()
+    return parse_article(path.read_bytes(), path.stem, name, folder_category, facts)
+
+
+def parse_article(data: bytes, slug: str, name: str, folder_category: str | None,
+                  facts: Facts = Facts()) -> tuple[Article | None, list[Problem]]:
+    """Parse an article's bytes; apart from reading, so ``check --since`` can parse a file from git."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        column = error.start - data.rfind(b"\n", 0, error.start)
         return None, [Problem(name, line, f"the file is not UTF-8 text (byte {data[error.start]:#x}); "
-                                          "save it as UTF-8")]
+                                          "save it as UTF-8", column=column)]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    values, lines, body, problems = _parse_front_matter(text, name)
+    values, positions, body, problems = _parse_front_matter(text, name)
     if any(p.level == "error" for p in problems) and not values:
         return None, problems
-    fields, field_problems = _normalise(values, lines, name)
+    fields, field_problems = _normalise(values, positions, name)
     problems += field_problems
     if not fields.get("title"):
-        problems.append(Problem(name, lines.get("title", 1), "'title' is required and must not be empty"))
+        line, column = positions.get("title", (1, None))
+        problems.append(Problem(name, line, "'title' is required and must not be empty", column=column))
         return None, problems
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    version = _version_hash(data, used(body, facts))
+    body, unknown = substitute(body, facts)
+    problems += [_unknown_fact(placeholder, body, body_line, name, facts) for placeholder in unknown]
     try:
         rendered = render_markdown(body)
     except RenderError as error:
@@ -232,7 +279,7 @@ def read_article(path: Path, name: str, folder_category: str | None) -> tuple[Ar
         return None, problems
     problems += _duplicate_anchors(rendered.headings, name)
     article = Article(
-        slug=path.stem,
+        slug=slug,
         path=name,
         title=fields["title"],
         summary=fields.get("summary", ""),
@@ -247,9 +294,34 @@ def read_article(path: Path, name: str, folder_category: str | None) -> tuple[Ar
         html=rendered.html,
         headings=rendered.headings,
         text=rendered.text,
-        source_hash=hashlib.sha256(data).hexdigest(),
+        source_hash=version,
+        owner=fields.get("owner", ""),
+        review_by=fields.get("review_by"),
+        anchors=fields.get("anchors", ()),
+        body_line=body_line,
+        positions=tuple((key, line, column) for key, (line, column) in positions.items()),
     )
     return article, problems
+
+
+def _version_hash(data: bytes, facts: list[Fact]) -> str:
+    """The file's SHA-256, with the values of the facts it uses when it uses any.
+
+    A changed fact changes what shoppers read, so it must count as a new
+    version: the search index is rebuilt and votes are kept apart by version.
+    """
+    digest = hashlib.sha256(data)
+    for fact in facts:
+        digest.update(f"\0{fact.name}={fact.value}".encode())
+    return digest.hexdigest()
+
+
+def _unknown_fact(placeholder, body: str, body_line: int, name: str, facts: Facts) -> Problem:
+    """A placeholder naming no fact: reported where it stands; the page shows it as written."""
+    line = body_line + body.count("\n", 0, placeholder.offset)
+    column = placeholder.offset - body.rfind("\n", 0, placeholder.offset)
+    known = ", ".join(sorted(facts.by_name)) or "none: add facts.yml to the content folder"
+    return Problem(name, line, f"unknown fact 'facts.{placeholder.name}': expected one of {known}", column=column)
 
 
 def _duplicate_anchors(headings: tuple[Heading, ...], name: str) -> list[Problem]:
@@ -264,20 +336,23 @@ def _duplicate_anchors(headings: tuple[Heading, ...], name: str) -> list[Problem
     return problems
 
 
+def is_article_path(relative: PurePath) -> bool:
+    """Markdown files are articles, except editors' notes: names starting with '_' or '.', and README.md."""
+    return (relative.suffix == ".md" and not any(part.startswith(("_", ".")) for part in relative.parts)
+            and relative.name.lower() != "readme.md")
+
+
 def article_files(content_dir: Path) -> list[Path]:
-    """Markdown files, in a stable order; names starting with '_' or '.' are editors' notes."""
-    return sorted(
-        p for p in content_dir.rglob("*.md")
-        if not any(part.startswith(("_", ".")) for part in p.relative_to(content_dir).parts)
-        and p.name.lower() != "readme.md"
-    )
+    """The article files, in a stable order."""
+    return sorted(p for p in content_dir.rglob("*.md") if is_article_path(p.relative_to(content_dir)))
 
 
 def _display(path: Path, content_dir: Path) -> str:
     return str(Path(content_dir.name) / path.relative_to(content_dir))
 
 
-def load_articles(content_dir: Path, categories: tuple[Category, ...]) -> tuple[dict[str, Article], list[Problem]]:
+def load_articles(content_dir: Path, categories: tuple[Category, ...],
+                  facts: Facts = Facts()) -> tuple[dict[str, Article], list[Problem]]:
     known = {c.slug for c in categories}
     articles: dict[str, Article] = {}
     problems: list[Problem] = []
@@ -285,7 +360,7 @@ def load_articles(content_dir: Path, categories: tuple[Category, ...]) -> tuple[
         name = _display(path, content_dir)
         folder = path.parent.name if path.parent != content_dir else None
         try:
-            article, found = read_article(path, name, folder if folder in known else None)
+            article, found = read_article(path, name, folder if folder in known else None, facts)
         except OSError as error:
             problems.append(Problem(name, None, f"cannot be read: {error.strerror}"))
             continue
@@ -305,8 +380,9 @@ def load_articles(content_dir: Path, categories: tuple[Category, ...]) -> tuple[
         if article.category is None:
             problems.append(Problem(name, None, "no category: add 'category:' with one of " + ", ".join(sorted(known))))
         elif article.category not in known:
-            problems.append(Problem(name, None, f"unknown category '{article.category}' "
-                                                f"(known: {', '.join(sorted(known))})"))
+            line, column = article.where("category")
+            problems.append(Problem(name, line, f"unknown category '{article.category}' "
+                                                f"(known: {', '.join(sorted(known))})", column=column))
         articles[article.slug] = article
     return articles, problems
 
@@ -320,9 +396,11 @@ def load_categories(content_dir: Path) -> tuple[tuple[Category, ...], list[Probl
         entries = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         return (), [Problem(name, None, "categories file not found: articles cannot be browsed by category")]
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
         mark = getattr(error, "problem_mark", None)
         return (), [Problem(name, mark.line + 1 if mark else None, f"cannot be read: {error}")]
+    except RecursionError:
+        return (), [Problem(name, None, "cannot be read: nested too deeply")]
     if not isinstance(entries, list):
         return (), [Problem(name, None, "should be a list of categories, each with slug and title")]
     categories, problems = [], []
@@ -349,7 +427,9 @@ def _alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Probl
         for alias in article.aliases:
             if alias in articles or alias in aliases:
                 owner = alias if alias in articles else aliases[alias]
-                problems.append(Problem(article.path, None, f"alias '{alias}' is already used by '{owner}'"))
+                line, column = article.where("aliases")
+                problems.append(Problem(article.path, line, f"alias '{alias}' is already used by '{owner}'",
+                                        column=column))
                 continue
             aliases[alias] = article.slug
     return aliases, problems
@@ -372,10 +452,11 @@ def _related(articles: dict[str, Article]) -> dict[str, tuple[Article, ...]]:
 def load_library(content_dir: Path) -> Library:
     """Load the whole content folder; problems are returned, never raised."""
     categories, problems = load_categories(content_dir)
-    articles, article_problems = load_articles(content_dir, categories)
+    facts = load_facts(content_dir)
+    articles, article_problems = load_articles(content_dir, categories, facts)
     aliases, alias_problems = _alias_map(articles)
     contact, contact_problems = load_contact(content_dir / CONTACT_FILE, _display(content_dir / CONTACT_FILE, content_dir))
-    problems = [*problems, *article_problems, *alias_problems, *contact_problems]
+    problems = [*problems, *facts.problems, *article_problems, *alias_problems, *contact_problems]
     return Library(
         articles=articles,
         categories=categories,
@@ -383,4 +464,5 @@ def load_library(content_dir: Path) -> Library:
         contact=contact,
         problems=tuple(problems),
         related=_related(articles),
+        facts=facts,
     )

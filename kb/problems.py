@@ -10,13 +10,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in one file: ``path:line: level: message``."""
+    """One thing wrong in one file: ``path:line:col: level: message``.
+
+    ``column`` (counted from 1, like ``line``) is given when the checker knows
+    the exact spot, so editors' tools and GitHub annotations can point at it.
+    """
 
     path: str
     line: int | None
     message: str
     level: str = "error"
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}" if self.column is None else f":{self.line}:{self.column}"
         return f"{where}: {self.level}: {self.message}"

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from kb.contact import opening_hours_text
 from kb.content import Library
 from kb.fragments import FragmentCache
+from kb.pageviews import count_view
 from kb.search import current_search, normalize
 from kb.searchlog import record_search
 
@@ -52,8 +53,10 @@ def article(slug: str):
     if slug in lib.aliases:
         return redirect(url_for("site.article", slug=lib.aliases[slug]), 301)
     found = lib.articles.get(slug)
-    if found is None or found.draft:
+    if found is None or (found.draft and not current_app.config["KB_SHOW_DRAFTS"]):
         abort(404)
+    if request.method == "GET" and not found.draft:  # HEAD is link checkers; drafts are editors' previews
+        count_view(found.slug)
     return render_template("article.html", article=found, category=lib.category(found.category),
                            related=lib.related.get(slug, ()))
 

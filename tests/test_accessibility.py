@@ -6,6 +6,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.chromium import browser, live_server, page, serve  # noqa: F401  (fixtures; skip without Chromium)
+from tests.test_insights import PASSWORD
+from tests.test_insights_browser import log_in, shoppers_were_here
 
 PAGES = {
     "home": "/",
@@ -14,6 +16,7 @@ PAGES = {
     "search results": "/search?q=parcel",
     "agent search": "/search?q=parcel&view=agent",
     "not found": "/nowhere",
+    "editors' login, switched off": "/insights/login",
 }
 BLOCKING = ("serious", "critical")
 
@@ -44,6 +47,19 @@ def test_axe_finds_no_serious_problems(page, live_server, name):
 def test_axe_finds_no_serious_problems_in_dark_mode(dark_page, live_server, name):
     dark_page.goto(live_server + PAGES[name])
     assert blocking_violations(dark_page) == []
+
+
+@pytest.mark.parametrize("viewer", ["page", "dark_page"])
+def test_axe_finds_no_serious_problems_on_insights_with_data(request, make_app, serve, viewer):
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD)
+    shoppers_were_here(app)
+    base = serve(app)
+    editor = request.getfixturevalue(viewer)
+    editor.goto(base + "/insights/login")
+    assert blocking_violations(editor) == []
+    log_in(editor, base)
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Insights")
+    assert blocking_violations(editor) == []
 
 
 def test_article_arrived_at_by_a_section_link_passes_axe(page, live_server):

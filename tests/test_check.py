@@ -12,7 +12,7 @@ def test_check_reports_file_line_and_field_and_fails(runner, content):
     content.write("orders-and-shipping/typed.md", "---\ntitle: Typed\norder: first\n---\nBody\n")
     result = runner.invoke(args=["check"])
     assert result.exit_code == 1
-    assert "articles/orders-and-shipping/typed.md:3: error: 'order' should be a whole number, got text ('first')" \
+    assert "articles/orders-and-shipping/typed.md:3:8: error: 'order' should be a whole number, got text ('first')" \
         in result.output
     assert "3 articles checked: 1 errors, 0 warnings" in result.output
 

@@ -49,7 +49,7 @@ def test_impossible_date_is_reported_at_its_line(content):
     content.write("orders-and-shipping/bad-date.md", "---\ntitle: Dated\nsummary: x\nupdated: 2026-02-30\n---\nBody\n")
     library = load_library(content.root)
     [problem] = problems_for(library, "bad-date.md")
-    assert problem.startswith("articles/orders-and-shipping/bad-date.md:4: error: 'updated' could not be read")
+    assert problem.startswith("articles/orders-and-shipping/bad-date.md:4:10: error: 'updated' could not be read")
     assert library.articles["bad-date"].updated is None
 
 
@@ -57,7 +57,7 @@ def test_wrong_type_says_what_was_expected(content):
     content.write("orders-and-shipping/typed.md", "---\ntitle: Typed\ndraft: maybe\n---\nBody\n")
     library = load_library(content.root)
     assert problems_for(library, "typed.md") == [
-        "articles/orders-and-shipping/typed.md:3: error: 'draft' should be true or false, got text ('maybe')"]
+        "articles/orders-and-shipping/typed.md:3:8: error: 'draft' should be true or false, got text ('maybe')"]
 
 
 def test_python_tags_in_yaml_are_refused(content, tmp_path):
@@ -84,7 +84,7 @@ def test_file_that_is_not_utf8_is_reported_with_its_line(content):
     content.write("orders-and-shipping/latin1.md", "---\ntitle: Caf\xe9\n---\nBody\n", encoding="latin-1")
     library = load_library(content.root)
     assert problems_for(library, "latin1.md") == [
-        "articles/orders-and-shipping/latin1.md:2: error: the file is not UTF-8 text (byte 0xe9); save it as UTF-8"]
+        "articles/orders-and-shipping/latin1.md:2:11: error: the file is not UTF-8 text (byte 0xe9); save it as UTF-8"]
 
 
 def test_front_matter_never_closed_is_reported(content):

@@ -14,11 +14,12 @@ import re
 import threading
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from markupsafe import escape
 
+from kb.search import lifecycle, semantic
 from kb.search.finder import PER_PAGE, CategoryCount, Finder, Hit, Results
-from kb.search.lifecycle import CURRENT, current_generation, ensure_current, rebuild
+from kb.search.lifecycle import CURRENT, current_generation, ensure_current
 from kb.search.query import SYNONYMS_FILE, SynonymsFile, normalize
 
 __all__ = ["CategoryCount", "Hit", "Results", "Search", "current_search", "init_app", "normalize", "rebuild"]
@@ -33,8 +34,10 @@ PHONE = re.compile(r"\+?\(?\d(?:[\s().-]*\d){6,}")
 class Search:
     """The search a worker process serves from; one per app."""
 
-    def __init__(self, index_dir: Path, library, content_dir: Path, order_number: str, tracking_article: str):
+    def __init__(self, index_dir: Path, library, content_dir: Path, order_number: str, tracking_article: str,
+                 embedder=None):
         self.index_dir = index_dir
+        self.embedder = embedder  # semantic search on: all-MiniLM-L6-v2, loaded once per process
         self.library = library
         self.synonyms = SynonymsFile(content_dir / SYNONYMS_FILE, f"{content_dir.name}/{SYNONYMS_FILE}")
         self.order_number = re.compile(order_number)
@@ -60,7 +63,7 @@ class Search:
         generation = current_generation(self.index_dir)
         if generation is None:
             return
-        previous, self._finder, self._stamp = self._finder, Finder(generation, self.library), stamp
+        previous, self._finder, self._stamp = self._finder, Finder(generation, self.library, self.embedder), stamp
         if previous is not None:
             previous.close()
 
@@ -108,6 +111,12 @@ def current_search() -> Search:
     return current_app.extensions["kb.search"]
 
 
+def rebuild(index_dir: Path, articles: list) -> Path:
+    """Build a new generation and serve it (``flask --app kb index``), with vectors when the app's search has a model."""
+    search = current_app.extensions.get("kb.search") if has_app_context() else None
+    return lifecycle.rebuild(index_dir, articles, search.embedder if search else None)
+
+
 def init_app(app: Flask) -> None:
     """Make sure the index matches the content (building it if not) and open it.
 
@@ -116,10 +125,11 @@ def init_app(app: Flask) -> None:
     """
     library = app.extensions["kb.library"]
     index_dir = Path(app.config["KB_INDEX_DIR"])
+    embedder = semantic.load(app.config["KB_SEMANTIC_MODEL"]) if app.config["KB_SEMANTIC"] else None
     search = Search(index_dir, library, Path(app.config["KB_CONTENT_DIR"]),
-                    app.config["KB_ORDER_NUMBER_PATTERN"], app.config["KB_TRACKING_ARTICLE"])
+                    app.config["KB_ORDER_NUMBER_PATTERN"], app.config["KB_TRACKING_ARTICLE"], embedder)
     try:
-        ensure_current(index_dir, list(library.articles.values()))
+        ensure_current(index_dir, list(library.articles.values()), embedder)
     except OSError as error:
         log.error("search index could not be built in %s: %s", index_dir, error)
     app.extensions["kb.search"] = search

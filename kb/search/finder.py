@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import logging
 import math
 import threading
 from collections import Counter
@@ -19,14 +20,16 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from kb.search import snippets
+from kb.search import semantic, snippets
 from kb.search.engine import Clause, Generation, term
-from kb.search.lifecycle import read_vocabulary
+from kb.search.lifecycle import read_vocabulary, stored_fingerprint
 from kb.search.query import Speller, Synonyms, Words, droppable, split
 
 PER_PAGE = 10
 CACHE_ENTRIES = 4096
 PREFIX_WORDS = 8
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,14 @@ class _Plan:
 class Finder:
     """One generation, opened once per process, with its caches."""
 
-    def __init__(self, generation: Path, library):
+    def __init__(self, generation: Path, library, embedder=None):
         self.generation = generation
         self.engine = Generation(generation)
         self.library = library
         self.vocabulary = read_vocabulary(generation)
+        self.neighbours = self._neighbours(embedder)
+        self.blend = semantic.Blend()
+        self._docs = {slug: doc for doc, slug in enumerate(self.engine.slugs)}
         self._outlines: dict[str, snippets.Outline] = {}
         self._cache: OrderedDict[tuple, Results] = OrderedDict()
         self._synonyms: Synonyms | None = None
@@ -84,6 +90,26 @@ class Finder:
 
     def close(self) -> None:
         self.engine.close()
+
+    def _neighbours(self, embedder) -> semantic.Neighbours | None:
+        """The generation's vectors when semantic search is on and they are there; else lexical only."""
+        if embedder is None:
+            return None
+        if not semantic.present(self.generation, stored_fingerprint(self.generation)):
+            log.error("semantic search is off for %s: it has no vectors for its content (flask --app kb index "
+                      "with KB_SEMANTIC=1 builds them)", self.generation.name)
+            return None
+        try:
+            return semantic.Neighbours(self.generation, embedder)
+        except (OSError, ValueError, KeyError) as error:
+            log.error("semantic search is off for %s: its vectors cannot be read: %s", self.generation.name, error)
+            return None
+
+    def set_blend(self, blend: semantic.Blend) -> None:
+        """Mix the two rankings differently (the quality benchmark's sweep); forgets cached results."""
+        with self._lock:
+            self.blend = blend
+            self._cache.clear()
 
     @functools.cached_property
     def speller(self) -> Speller:
@@ -136,19 +162,29 @@ class Finder:
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
             matched = Counter(dict.fromkeys(fuzzy_scores, 1))
-        counts = Counter(self.engine.categories[doc] for doc in matched)
+        scored = self.neighbours.scores(plan.showing or query) if self.neighbours else None
+        added = [] if scored is None else [
+            doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
+            if (doc := self._docs.get(slug)) is not None and doc not in matched]
+        counts = Counter(self.engine.categories[doc] for doc in [*matched, *added])
         if category:
             matched = Counter({doc: n for doc, n in matched.items() if self.engine.categories[doc] == category})
+            added = [doc for doc in added if self.engine.categories[doc] == category]
         start = (page - 1) * per_page
+        first, end = (0, max(start + per_page, self.blend.lexical_top)) if scored else (start, start + per_page)
         if fuzzy_scores:
-            docs = sorted(matched, key=lambda d: (-fuzzy_scores[d], d))[start:start + per_page]
+            docs = sorted(matched, key=lambda d: (-fuzzy_scores[d], d))[first:end]
         else:
-            docs = self._ranked(plan, matched, len(groups), start, start + per_page)
+            docs = self._ranked(plan, matched, len(groups), first, end)
+        if scored:
+            coverage = {doc: min(1.0, matched[doc] / max(1, len(groups))) for doc in docs}
+            docs = self._blended(docs, coverage, added, scored)[start:start + per_page]
         words = self._highlighter(plan)
-        total = len(matched)
+        total = len(matched) + len(added)
         return Results(
             query=query,
-            hits=tuple(self._hit(doc, words) for doc in docs if self.engine.slugs[doc] in self.library.articles),
+            hits=tuple(self._hit(doc, words, scored) for doc in docs
+                       if self.engine.slugs[doc] in self.library.articles),
             total=total, page=page, pages=math.ceil(total / per_page), category=category,
             categories=tuple(CategoryCount(slug, n) for slug, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))),
             showing=plan.showing, fuzzy=bool(fuzzy_scores),
@@ -213,12 +249,34 @@ class Finder:
         texts |= {t for phrase in plan.phrases for t in phrase}
         return snippets.matcher(set().union(*(self._surface.get(t, ()) for t in texts)))
 
-    def _hit(self, doc: int, words: snippets.Matcher | None) -> Hit:
+    def _blended(self, lexical: list[int], coverage: dict[int, float], added: list[int],
+                 scored: semantic.Scored) -> list[int]:
+        """Whoosh's top ``lexical_top`` and the model's additions in blended order, then the rest of Whoosh's."""
+        blend = self.blend
+        top = lexical[:blend.lexical_top]
+        rank = {doc: n for n, doc in enumerate(top, 1)}
+        candidates = dict.fromkeys([*top, *added])
+
+        def score(doc: int) -> float:
+            similarity = scored.articles.get(self.engine.slugs[doc], 0.0)
+            lexical_score = blend.lexical(rank.get(doc, blend.lexical_top + 1), coverage.get(doc, 0.0))
+            return blend.weight * similarity + (1 - blend.weight) * lexical_score
+
+        return sorted(candidates, key=lambda d: (-score(d), d)) + lexical[len(top):]
+
+    def _hit(self, doc: int, words: snippets.Matcher | None, scored: semantic.Scored | None = None) -> Hit:
         article = self.library.articles[self.engine.slugs[doc]]
         if article.slug not in self._outlines:
             self._outlines[article.slug] = snippets.outline(article)
-        found = snippets.excerpt(article, self._outlines[article.slug], words)
+        outline = self._outlines[article.slug]
+        found = snippets.excerpt(article, outline, words)
         section = found.section
+        if scored is not None and (words is None or snippets.best_section(outline.lowered, words.lower) is None):
+            # None of the words is in the article: the model's nearest section is the answer to link.
+            anchor, _ = scored.passage(article.slug)
+            section = next((s for s in outline.sections if anchor and s.anchor == anchor), None)
+            if section is not None:
+                found = snippets.Excerpt(section, snippets.highlight(section.text, None))
         return Hit(slug=article.slug, title=article.title, category=article.category,
                    anchor=section.anchor if section else None, section=section.title if section else None,
                    snippet=found.snippet)

@@ -14,6 +14,8 @@ content checkout, and equal content gives equal indexes and results.
         g-20261124T083000-4242-1a2b/
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
+            semantic.npy     with semantic search on: article and section vectors (float16)
+            semantic.json    which article and section each row is, and the fingerprint
             ...              Whoosh's files
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.search import semantic
 from kb.search.engine import TOKEN, Document, term, write_index
 
 log = logging.getLogger(__name__)
@@ -103,8 +106,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_generation(index_dir: Path, articles: list) -> Path:
-    """Write a complete new generation beside the others; does not switch to it."""
+def build_generation(index_dir: Path, articles: list, embedder=None) -> Path:
+    """Write a complete new generation beside the others; does not switch to it.
+
+    With an ``embedder`` (semantic search on) it also holds the articles' vectors.
+    """
     published = sorted((a for a in articles if not a.draft), key=lambda a: a.slug)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     generation = index_dir / f"g-{stamp}-{os.getpid()}-{secrets.token_hex(2)}"
@@ -112,6 +118,8 @@ def build_generation(index_dir: Path, articles: list) -> Path:
     processes = min(os.cpu_count() or 1, 4) if len(published) >= PARALLEL_FROM else 1
     write_index(generation, map(document, published), processes)
     (generation / VOCABULARY).write_text(json.dumps(vocabulary(published)))
+    if embedder is not None:
+        semantic.write(generation, published, embedder, fingerprint(published), current_generation(index_dir))
     meta = {"fingerprint": fingerprint(published), "articles": len(published),
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     (generation / META).write_text(json.dumps(meta))  # written last: marks the generation complete
@@ -136,37 +144,41 @@ def prune(index_dir: Path, keep: set[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _replace(index_dir: Path, articles: list) -> Path:
+def _replace(index_dir: Path, articles: list, embedder=None) -> Path:
     """Build, switch and prune; the caller holds the build lock."""
     previous = current_generation(index_dir)
-    fresh = build_generation(index_dir, articles)
+    fresh = build_generation(index_dir, articles, embedder)
     switch(index_dir, fresh)
     prune(index_dir, {fresh, previous})
     return fresh
 
 
-def rebuild(index_dir: Path, articles: list) -> Path:
+def rebuild(index_dir: Path, articles: list, embedder=None) -> Path:
     """Build a new generation and serve it: ``flask --app kb index``."""
     with build_lock(index_dir):
-        return _replace(index_dir, articles)
+        return _replace(index_dir, articles, embedder)
 
 
-def ensure_current(index_dir: Path, articles: list) -> Path:
+def ensure_current(index_dir: Path, articles: list, embedder=None) -> Path:
     """The generation for this content, building it first when the stored one is stale.
 
     Called at start-up by every worker: the first to take the lock builds,
     the others wait and then find the fresh generation ready.
     """
     wanted = fingerprint(a for a in articles if not a.draft)
+
+    def fresh(generation: Path | None) -> bool:  # semantic search on: the vectors must be there too
+        return stored_fingerprint(generation) == wanted and (embedder is None or semantic.present(generation, wanted))
+
     generation = current_generation(index_dir)
-    if stored_fingerprint(generation) == wanted:
+    if fresh(generation):
         return generation
     with build_lock(index_dir):
         generation = current_generation(index_dir)
-        if stored_fingerprint(generation) == wanted:
+        if fresh(generation):
             return generation
         log.info("search index is missing or stale: building it")
-        return _replace(index_dir, articles)
+        return _replace(index_dir, articles, embedder)
 
 
 def read_vocabulary(generation: Path) -> dict[str, list]:

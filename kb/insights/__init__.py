@@ -1,0 +1,166 @@
+"""``/insights``: what editors need after publishing, behind the editors' password.
+
+Per article: views, votes, the helpful share and its trend, the latest "No"
+answers, and for articles changed in the period each version's score side by
+side. Per search: the top queries, the content gaps (no result) and the
+questions after which shoppers still wrote to us. Every table is also a CSV
+at ``/insights/<table>.csv`` with the same period arguments.
+
+"Run the search" links use the agent view (``view=agent``), which is not
+written to the search log: an editor checking a gap must not add to it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+
+from kb import charts
+from kb.addresses import external_url
+from kb.content import Library
+from kb.extensions import limiter
+from kb.insights import access, reports
+from kb.insights.export import EXPORTS, to_csv
+from kb.insights.period import PRESETS, Period, PeriodError, parse_period
+
+bp = Blueprint("insights", __name__, url_prefix="/insights")
+
+PAGE_ROWS = 20
+WRONG_PASSWORD = "That password is not right. Try again, or ask whoever runs the help center."
+TOO_MANY_TRIES = "Too many tries from this address. Wait a minute, then try again."
+EXPIRED = "The login form expired. Enter the password again."
+
+
+def library() -> Library:
+    return current_app.extensions["kb.library"]
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def search_link(query: str) -> str:
+    return url_for("site.search", q=query, view="agent")
+
+
+def external_search_link(query: str) -> str:
+    """The same link, absolute, for a CSV read away from the site."""
+    return external_url("site.search", q=query, view="agent")
+
+
+def _busiest(points: list[charts.Point]) -> str:
+    """", most on 24 Nov (12)", for a chart's summary; nothing when every day is zero."""
+    top = max(points, key=lambda p: p.value or 0, default=None)
+    return f", most on {top.day:%d %b} ({top.value:,})" if top and top.value else ""
+
+
+def _charts(period: Period) -> dict:
+    helpful = reports.helpful_per_day(period)
+    shares = [p.value for p in helpful if p.value is not None]
+    searches = reports.searches_per_day(period)
+    helpful_label = f"Helpful share of votes per day, {period.label}: " + (
+        f"between {round(100 * min(shares))}% and {round(100 * max(shares))}% on {len(shares)} days with votes"
+        if shares else "no votes")
+    total = sum(p.value for p in searches)
+    searches_label = f"Searches per day, {period.label}: {total:,} in all{_busiest(searches)}"
+    return {"helpful_chart": charts.ratio_chart(helpful, helpful_label),
+            "searches_chart": charts.bar_chart(searches, searches_label)}
+
+
+def _sparkline(row: reports.ArticleRow):
+    label = f"Views per day of {row.title}: {row.views:,} in all{_busiest(row.views_per_day)}"
+    return charts.sparkline(row.views_per_day, label)
+
+
+@bp.get("")
+@access.editors_only
+def page():
+    try:
+        period = parse_period(request.args, today())
+    except PeriodError as error:
+        return render_template("insights.html", error=str(error), presets=PRESETS, period=None,
+                               exports=EXPORTS), 400
+    lib = library()
+    return render_template(
+        "insights.html", period=period, presets=PRESETS,
+        articles=reports.article_rows(period, lib), sparkline=_sparkline,
+        no_votes=reports.latest_no_votes(period, lib, PAGE_ROWS),
+        changed=reports.changed_articles(period, lib),
+        top_searches=reports.top_searches(period, PAGE_ROWS),
+        gaps=reports.searches_without_results(period, PAGE_ROWS),
+        contacted=reports.searches_then_contacted(period, PAGE_ROWS),
+        reviews=reports.overdue_reviews(lib, today()),
+        page_rows=PAGE_ROWS, search_link=search_link, exports=EXPORTS, **_charts(period))
+
+
+@bp.get("/<name>.csv")
+@access.editors_only
+def export(name: str):
+    table = EXPORTS.get(name)
+    if table is None:
+        abort(404)
+    try:
+        period = parse_period(request.args, today())
+    except PeriodError as error:
+        return Response(str(error), 400, mimetype="text/plain")
+    body = to_csv(table.headers, table.rows(period, library(), today(), external_search_link))
+    filename = f"{name}-{period.first}-to-{period.last}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _local_insights_path(target: str | None) -> str:
+    """Where to go after logging in: only back into /insights on this site, never to another host."""
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not parts.path.startswith(bp.url_prefix):
+        return url_for("insights.page")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["KB_EDITOR_LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if not access.password():
+        return render_template("insights_login.html", enabled=False), 403
+    target = _local_insights_path(request.values.get("next"))
+    if request.method == "POST":
+        if access.password_matches(request.form.get("password", "")):
+            access.log_in()
+            return redirect(target, 303)
+        return render_template("insights_login.html", enabled=True, target=target, error=WRONG_PASSWORD), 401
+    if access.is_editor():
+        return redirect(target)
+    return render_template("insights_login.html", enabled=True, target=target)
+
+
+@bp.post("/logout")
+def logout():
+    access.log_out()
+    return redirect(url_for("site.home"), 303)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many_tries(_error):
+    return render_template("insights_login.html", enabled=True, target=url_for("insights.page"),
+                           error=TOO_MANY_TRIES), 429
+
+
+@bp.errorhandler(CSRFError)
+def _expired(_error):
+    return render_template("insights_login.html", enabled=bool(access.password()),
+                           target=url_for("insights.page"), error=EXPIRED), 400
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Editors' numbers and comments stay out of every cache and search engine."""
+    response.cache_control.no_store = True
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

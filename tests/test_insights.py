@@ -1,0 +1,385 @@
+"""/insights for editors: who gets in, and the numbers shoppers' own clicks put there."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kb.extensions import db
+from kb.feedback import models as feedback_models
+from kb.pageviews import PageView
+from tests.test_feedback import Shopper
+
+PASSWORD = "correct horse battery staple"
+WRONG_PASSWORD = "That password is not right. Try again, or ask whoever runs the help center."
+TOO_MANY_TRIES = "Too many tries from this address. Wait a minute, then try again."
+
+
+class Editor:
+    """An editor's browser: logs in through the form, reads the page and downloads CSVs."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+
+    def log_in(self, password: str = PASSWORD, next: str = "/insights", token: str | None = None):
+        page = self.client.get("/insights/login").get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        token = token if token is not None else found.group(1) if found else ""
+        return self.client.post("/insights/login", data={"csrf_token": token, "password": password, "next": next})
+
+    def log_out(self):
+        page = self.insights()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self.client.post("/insights/logout", data={"csrf_token": token})
+
+    def insights(self, **period) -> str:
+        response = self.client.get("/insights", query_string=period)
+        assert response.status_code == 200, response.status_code
+        return response.get_data(as_text=True)
+
+    def csv(self, table: str, **period) -> list[list[str]]:
+        response = self.client.get(f"/insights/{table}.csv", query_string=period or {"period": "30"})
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        return list(csv.reader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+
+
+class Tables(HTMLParser):
+    """The text of every table row on a page, grouped by the id of the section's heading."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.sections: dict[str, list[list[str]]] = {}
+        self.current = None
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and "aria-labelledby" in attrs:
+            self.current = self.sections.setdefault(attrs["aria-labelledby"], [])
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        elif tag == "title" and self.cell is not None:
+            self.cell.append("[")  # a chart's summary, kept apart from the cell's text
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.row is not None and self.current is not None:
+            self.current.append(self.row)
+            self.row = None
+        elif tag == "title" and self.cell is not None:
+            self.cell.append("]")
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def rows(page: str, section: str) -> list[list[str]]:
+    """The body rows of a section's table (without the header row)."""
+    return Tables(page).sections[section][1:]
+
+
+@pytest.fixture
+def editors_app(make_app):
+    return make_app(KB_EDITOR_PASSWORD=PASSWORD)
+
+
+@pytest.fixture
+def editor(editors_app):
+    editor = Editor(editors_app)
+    assert editor.log_in().status_code == 303
+    return editor
+
+
+# ---------------------------------------------------------------- who gets in
+
+def test_without_a_configured_password_insights_stay_closed_and_say_how_to_open_them(client):
+    assert client.get("/insights").headers["Location"] == "/insights/login?next=/insights"
+    login = client.get("/insights/login")
+    assert login.status_code == 403
+    assert "set <code>KB_EDITOR_PASSWORD</code>" in login.get_data(as_text=True)
+    assert client.post("/insights/login", data={"password": ""}).status_code in (400, 403)
+    assert client.get("/insights/articles.csv").status_code == 302
+
+
+def test_insights_and_their_csvs_send_a_visitor_who_is_not_logged_in_to_the_login(editors_app):
+    client = editors_app.test_client()
+    assert client.get("/insights?period=7").headers["Location"] == "/insights/login?next=/insights?period%3D7"
+    assert client.get("/insights/content-gaps.csv").status_code == 302
+    login = client.get("/insights/login").get_data(as_text=True)
+    assert '<label for="editor-password">Editors’ password</label>' in login
+
+
+def test_wrong_password_is_refused_with_a_message(editors_app):
+    editor = Editor(editors_app)
+    refused = editor.log_in("correct horse battery")
+    assert refused.status_code == 401
+    assert WRONG_PASSWORD in refused.get_data(as_text=True)
+    assert editor.client.get("/insights").status_code == 302
+
+
+def test_right_password_opens_insights_until_the_editor_logs_out(editors_app):
+    editor = Editor(editors_app)
+    assert editor.log_in(next="/insights?period=7").headers["Location"] == "/insights?period=7"
+    page = editor.insights()
+    assert "<h1>Insights</h1>" in page
+    assert editor.log_out().headers["Location"] == "/"
+    assert editor.client.get("/insights").status_code == 302
+
+
+def test_insights_pages_are_never_cached_or_indexed(editor):
+    response = editor.client.get("/insights")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Robots-Tag"] == "noindex"
+
+
+def test_login_without_the_form_token_is_refused(editors_app):
+    editor = Editor(editors_app)
+    refused = editor.log_in(token="forged")
+    assert refused.status_code == 400
+    assert "The login form expired. Enter the password again." in refused.get_data(as_text=True)
+    assert editor.client.get("/insights").status_code == 302
+
+
+def test_guessing_the_password_is_rate_limited_per_address(make_app):
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD, KB_EDITOR_LOGIN_RATE_LIMIT="3 per minute")
+    editor = Editor(app)
+    assert [editor.log_in(f"guess {n}").status_code for n in range(3)] == [401, 401, 401]
+    blocked = editor.log_in()
+    assert blocked.status_code == 429
+    assert TOO_MANY_TRIES in blocked.get_data(as_text=True)
+    assert editor.client.get("/insights").status_code == 302
+
+
+def test_changing_the_password_logs_every_editor_out(editors_app, editor):
+    editors_app.config["KB_EDITOR_PASSWORD"] = "a new password"
+    assert editor.client.get("/insights").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/insights", "//evil.example/insights", "/articles/x"])
+def test_login_only_ever_returns_into_insights(editors_app, target):
+    assert Editor(editors_app).log_in(next=target).headers["Location"] == "/insights"
+
+
+# ---------------------------------------------------------------- articles
+
+def test_views_are_counted_per_article_and_day_in_one_row(app, client):
+    for _ in range(3):
+        client.get("/articles/track-your-order")
+    client.head("/articles/track-your-order")
+    client.get("/articles/no-such-article")
+    with app.app_context():
+        counted = db.session.execute(sa.select(PageView.article_slug, PageView.day, PageView.views)).all()
+    assert counted == [("track-your-order", dt.datetime.now(dt.timezone.utc).date(), 3)]
+
+
+def test_migration_adds_the_page_views_table_and_takes_it_away(make_app):
+    app = make_app(create_tables=False)
+    runner = app.test_cli_runner()
+
+    def tables() -> set[str]:
+        with app.app_context():
+            return set(sa.inspect(db.engine).get_table_names())
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert "page_views" in tables()
+    assert runner.invoke(args=["db", "downgrade", "dd4e097700d9"]).exit_code == 0
+    assert "page_views" not in tables() and "votes" in tables()
+
+
+def test_article_page_is_served_when_its_view_cannot_be_counted(make_app):
+    app = make_app(create_tables=False, DATABASE_URL="sqlite:////nonexistent/folder/kb.sqlite")
+    page = app.test_client().get("/articles/track-your-order")
+    assert page.status_code == 200
+    assert "<h1>Track your order</h1>" in page.get_data(as_text=True)
+
+
+def test_page_shows_views_votes_and_helpful_share_made_through_the_site(editors_app, editor):
+    for n, answer in enumerate(["yes", "yes", "no"]):
+        Shopper(editors_app, f"192.0.2.{n}").vote(answer)  # each reads the article once, then votes
+    for _ in range(2):
+        editor.client.get("/articles/start-a-return")
+    articles = rows(editor.insights(), "articles")
+    assert [row[:2] + row[3:] for row in articles[:2]] == [
+        ["Track your order", "3", "3", "67%", "–"],
+        ["Start a return", "2", "0", "–", "–"],
+    ]
+    assert "Views per day of Track your order: 3 in all, most on" in articles[0][2]
+
+
+def test_trend_compares_the_helpful_share_with_the_period_before(editors_app, editor, monkeypatch):
+    now = feedback_models.utcnow()
+    monkeypatch.setattr(feedback_models, "utcnow", lambda: now - dt.timedelta(days=10))
+    Shopper(editors_app, "192.0.2.1").vote("no")
+    monkeypatch.setattr(feedback_models, "utcnow", lambda: now)
+    Shopper(editors_app, "192.0.2.2").vote("yes")
+    week = rows(editor.insights(period="7"), "articles")[0]
+    month = rows(editor.insights(period="30"), "articles")[0]
+    assert week[3:] == ["1", "100%", "▲ +100 points"]
+    assert month[3:] == ["2", "50%", "–"]
+
+
+def test_no_answers_list_reasons_and_the_comment_escaped(editors_app, editor):
+    shopper = Shopper(editors_app)
+    shopper.vote("no")
+    shopper.tell_more(["out-of-date"], comment="<script>alert(1)</script> The courier changed")
+    page = editor.insights()
+    assert "It’s out of date" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; The courier changed" in page
+    assert "<script>alert(1)" not in page
+
+
+def test_changed_article_shows_each_versions_helpfulness_side_by_side(content, make_app):
+    app = make_app()
+    for n in range(2):
+        Shopper(app, f"192.0.2.{n}").vote("no", slug="start-a-return")
+    content.article("start-a-return", "Start a return", "Returns are free within 60 days.",
+                    category="returns-and-refunds")
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD)
+    for n in range(2, 5):
+        Shopper(app, f"192.0.2.{n}").vote("yes", slug="start-a-return")
+    Shopper(app, "192.0.2.9").vote("yes")  # one version only: not a change
+    editor = Editor(app)
+    editor.log_in()
+    version, first_vote, votes, helpful = Tables(editor.insights()).sections["versions"]
+    assert version[0] == "Version" and version[1].startswith("file ") and version[2].endswith("(served now)")
+    assert first_vote[0] == "First vote"
+    assert votes == ["Votes", "2", "3"]
+    assert helpful == ["Helpful", "0%", "100%"]
+    assert [row[:2] + row[3:] for row in editor.csv("versions")[1:]] == [
+        ["Start a return", version[1], "2", "0", "0", "no"],
+        ["Start a return", version[2].removesuffix(" (served now)"), "3", "3", "100", "yes"],
+    ]
+
+
+def test_new_version_nobody_voted_on_yet_is_shown_beside_the_old_one(content, make_app):
+    app = make_app()
+    Shopper(app).vote("no", slug="start-a-return")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    content.article("start-a-return", "Start a return", "Returns are free within 60 days.",
+                    category="returns-and-refunds", updated=today.isoformat())
+    editor = Editor(make_app(KB_EDITOR_PASSWORD=PASSWORD))
+    editor.log_in()
+    version, first_vote, votes, helpful = Tables(editor.insights()).sections["versions"]
+    assert version[2].endswith("(served now)") and first_vote[2] == "–"
+    assert votes[1:] == ["1", "0"] and helpful[1:] == ["0%", "–"]
+
+
+# ---------------------------------------------------------------- searches
+
+def ask_then_write_to_us(client, question: str) -> None:
+    page = client.get("/contact", query_string={"q": question}).get_data(as_text=True)
+    client.get(re.search(r'href="(/contact/\d+/email[^"]*)"', page).group(1).replace("&amp;", "&"))
+
+
+def test_page_lists_top_searches_content_gaps_and_questions_before_contacting_us(editor):
+    shopper = editor.client.application.test_client()
+    for query in ["parcel", "parcel", "Parcel", "kayak rental", "kayak rental", "gift wrap"]:
+        shopper.get("/search", query_string={"q": query})
+    ask_then_write_to_us(shopper, "tracking link")
+    page = editor.insights()
+    assert [row[:2] for row in rows(page, "searches")] == [
+        ["parcel", "3"], ["kayak rental", "2"], ["gift wrap", "1"], ["tracking link", "1"]]
+    gaps = rows(page, "content-gaps")
+    assert [row[:2] for row in gaps] == [["kayak rental", "2"], ["gift wrap", "1"]]
+    assert gaps[0][3] == "Run the search for “kayak rental”"
+    assert 'href="/search?q=kayak+rental&amp;view=agent"' in page
+    assert [row[:2] for row in rows(page, "contacted")] == [["tracking link", "1"]]
+
+
+def test_running_a_content_gap_search_does_not_add_to_the_gaps(editor):
+    editor.client.get("/search?q=kayak+rental")
+    editor.client.get("/search?q=kayak+rental&view=agent")
+    assert [row[:2] for row in rows(editor.insights(), "content-gaps")] == [["kayak rental", "1"]]
+
+
+def test_searches_per_day_chart_sums_up_the_searches_in_words(editor):
+    for query in ["parcel", "kayak rental"]:
+        editor.client.get("/search", query_string={"q": query})
+    page = editor.insights(period="7")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    assert (f'aria-label="Searches per day, the last 7 days: 2 in all, most on {today:%d %b} (2)"') in page
+    assert 'aria-label="Helpful share of votes per day, the last 7 days: no votes"' in page
+
+
+# ---------------------------------------------------------------- periods and exports
+
+def test_chosen_dates_limit_every_table(editors_app, editor):
+    Shopper(editors_app).vote("no")
+    editor.client.get("/search?q=kayak+rental")
+    yesterday = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)
+    page = editor.insights(**{"from": "2026-01-01", "to": yesterday.isoformat()})
+    assert f"Showing 01 Jan 2026 to {yesterday:%d %b %Y}" in page
+    assert rows(page, "articles")[0][1:2] + rows(page, "articles")[0][3:4] == ["0", "0"]
+    assert "Every search found something." in page
+    assert 'href="/insights/articles.csv?from=2026-01-01&amp;to=' in page
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"period": "8"}, "'period' should be one of 7, 30, 90, got '8'."),
+    ({"from": "2026-02-30"}, "'from' should be a date like 2026-03-31, got '2026-02-30'."),
+    ({"from": "2026-03-02", "to": "2026-03-01"}, "'to' (2026-03-01) is before 'from' (2026-03-02): swap them."),
+])
+def test_a_period_that_cannot_be_shown_says_what_to_send(editor, args, message):
+    response = editor.client.get("/insights", query_string=args)
+    assert response.status_code == 400
+    assert message.replace("'", "&#39;") in response.get_data(as_text=True)
+    assert editor.client.get("/insights/searches.csv", query_string=args).get_data(as_text=True) == message
+
+
+def test_articles_csv_holds_the_numbers_on_the_page(editors_app, editor):
+    Shopper(editors_app, "192.0.2.1").vote("yes")
+    Shopper(editors_app, "192.0.2.2").vote("no")
+    exported = editor.csv("articles")
+    assert exported[0] == ["Article", "Address", "Views", "Votes", "Helpful votes", "Helpful %", "Trend (points)"]
+    assert exported[1] == ["Track your order", "track-your-order", "2", "2", "1", "50", ""]
+    response = editor.client.get("/insights/articles.csv?period=7")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="articles-')
+
+
+def test_content_gaps_csv_guards_against_formulas_and_links_each_search(editor):
+    for query in ['=HYPERLINK("http://evil.example")', "kayak, rental"]:
+        editor.client.get("/search", query_string={"q": query})
+    exported = editor.csv("content-gaps", period="7")
+    assert exported[0] == ["Query", "Searches", "Last searched (UTC)", "Run the search"]
+    assert [row[0] for row in exported[1:]] == ["'=hyperlink(\"http://evil.example\")", "kayak, rental"]
+    assert exported[2][3] == "http://localhost/search?q=kayak,+rental&view=agent"
+
+
+def test_feedback_csv_keeps_the_comment_as_written(editors_app, editor):
+    shopper = Shopper(editors_app)
+    shopper.vote("no")
+    shopper.tell_more(["not-answered", "other"], comment='-1, "quoted"\nsecond line')
+    when, article, reasons, comment = editor.csv("feedback")[1]
+    assert (article, reasons) == ("Track your order", "It didn’t answer my question; Something else")
+    assert comment == "'-1, \"quoted\"\nsecond line"
+
+
+def test_unknown_table_has_no_csv(editor):
+    assert editor.client.get("/insights/nothing.csv").status_code == 404
+
+
+# ---------------------------------------------------------------- reviews
+
+def test_overdue_reviews_are_listed_with_their_owner(content, make_app):
+    content.article("old-news", "Old news", owner="Sam", review_by="2020-01-31")
+    editor = Editor(make_app(KB_EDITOR_PASSWORD=PASSWORD))
+    editor.log_in()
+    assert rows(editor.insights(), "reviews")[0][:3] == ["Old news", "Sam", "2020-01-31"]
+    assert editor.csv("reviews")[1][:4] == ["Old news", "old-news", "Sam", "2020-01-31"]
+
+
+@pytest.mark.parametrize("setting", ["KB_EDITOR_PASSWORD", "KB_EDITOR_LOGIN_RATE_LIMIT", "/insights/<table>.csv"])
+def test_insights_settings_are_documented_in_the_readme(setting):
+    assert setting in (Path(__file__).resolve().parent.parent / "README.md").read_text()

