@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 SUGGESTIONS = 5
 HELPED, CONTACTED = "helped", "contacted"
+# Larger numbers in a link cannot name a search-log row, so they are a 404, not a database error.
+LARGEST_ROW_ID = 2**63 - 1
 
 
 def _record_outcome(entry: int, outcome: str) -> None:
@@ -61,7 +63,7 @@ def contact():
                            email=email_link(question), contact_prominent=True)
 
 
-@bp.route("/contact/<int:entry>/article/<slug>")
+@bp.route(f"/contact/<int(max={LARGEST_ROW_ID}):entry>/article/<slug>")
 def suggestion(entry: int, slug: str):
     """Open a suggested article, counting the question as helped (until the shopper writes to us)."""
     found = current_app.extensions["kb.library"].articles.get(slug)
@@ -71,7 +73,7 @@ def suggestion(entry: int, slug: str):
     return redirect(url_for("site.article", slug=slug, _anchor=request.args.get("section") or None))
 
 
-@bp.route("/contact/<int:entry>/email")
+@bp.route(f"/contact/<int(max={LARGEST_ROW_ID}):entry>/email")
 def write_to_us(entry: int):
     """Go on to e-mail us with the question (as typed, in the shopper's own e-mail); counts as contacted."""
     link = email_link(normalize(request.args.get("q", "")))
