@@ -27,8 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, insights, search, security,
-                    seo, views)
+    from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, insights, pageviews, search,
+                    security, seo, views)
     from kb.content import load_library
 
     library = load_library(Path(app.config["KB_CONTENT_DIR"]))
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     caching.init_app(app)
     api.init_app(app)
     health.init_app(app)
+    pageviews.init_app(app)
     insights.init_app(app)
     cli.init_app(app)
     return app
@@ -80,6 +81,8 @@ def _defaults(instance_path: str) -> dict:
         "KB_FEEDBACK_RATE_LIMIT": env.get("KB_FEEDBACK_RATE_LIMIT", "20 per minute"),
         "KB_FEEDBACK_MIN_VOTES": int(env.get("KB_FEEDBACK_MIN_VOTES", "10")),
         "KB_FEEDBACK_TALLY_SECONDS": float(env.get("KB_FEEDBACK_TALLY_SECONDS", "30")),
+        # Page views wait this long in each worker before one write (kb/pageviews.py).
+        "KB_VIEW_FLUSH_SECONDS": float(env.get("KB_VIEW_FLUSH_SECONDS", "10")),
         "KB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("KB_SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "KB_SQLITE_SYNCHRONOUS": env.get("KB_SQLITE_SYNCHRONOUS", "NORMAL"),
         # Semantic search (README "Semantic search"): needs requirements-semantic.txt.

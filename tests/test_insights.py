@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from kb.extensions import db
 from kb.feedback import models as feedback_models
-from kb.pageviews import PageView
+from kb.pageviews import PageView, flush_views
 from tests.test_feedback import Shopper
 
 PASSWORD = "correct horse battery staple"
@@ -181,8 +181,25 @@ def test_views_are_counted_per_article_and_day_in_one_row(app, client):
     client.head("/articles/track-your-order")
     client.get("/articles/no-such-article")
     with app.app_context():
+        flush_views()  # as opening the insights page does
         counted = db.session.execute(sa.select(PageView.article_slug, PageView.day, PageView.views)).all()
     assert counted == [("track-your-order", dt.datetime.now(dt.timezone.utc).date(), 3)]
+
+
+def test_views_are_written_in_batches_not_one_write_per_page(make_app):
+    app = make_app(KB_VIEW_FLUSH_SECONDS=3600)
+    client = app.test_client()
+    client.get("/articles/track-your-order")
+
+    def stored() -> int:
+        with app.app_context():
+            return db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(PageView.views), 0))).scalar_one()
+
+    assert stored() == 0
+    client.get("/articles/track-your-order")
+    with app.app_context():
+        flush_views()
+    assert stored() == 2
 
 
 def test_migration_adds_the_page_views_table_and_takes_it_away(make_app):

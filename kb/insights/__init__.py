@@ -22,6 +22,7 @@ from kb import charts
 from kb.addresses import external_url
 from kb.content import Library
 from kb.extensions import limiter
+from kb.pageviews import flush_views
 from kb.insights import access, reports
 from kb.insights.export import EXPORTS, to_csv
 from kb.insights.period import PRESETS, Period, PeriodError, parse_period
@@ -73,6 +74,12 @@ def _charts(period: Period) -> dict:
 def _sparkline(row: reports.ArticleRow):
     label = f"Views per day of {row.title}: {row.views:,} in all{_busiest(row.views_per_day)}"
     return charts.sparkline(row.views_per_day, label)
+
+
+@bp.before_request
+def _write_pending_views() -> None:
+    """Views wait in each worker's memory for a few seconds; this worker's count now."""
+    flush_views()
 
 
 @bp.get("")
