@@ -106,7 +106,7 @@ def test_repeated_search_is_answered_from_the_cache(make_app, embedder):
     assert search.search("where is my parcel") is search.search("where is my parcel")
 
 
-def test_index_keeps_float16_vectors_beside_whoosh_keyed_by_the_fingerprint(damaged_parcel, make_app, tmp_path,
+def test_index_keeps_vectors_beside_whoosh_keyed_by_the_fingerprint(damaged_parcel, make_app, tmp_path,
                                                                              embedder):
     import numpy as np
 
@@ -114,7 +114,7 @@ def test_index_keeps_float16_vectors_beside_whoosh_keyed_by_the_fingerprint(dama
     generation = current_generation(tmp_path / "index")
     vectors = np.load(generation / semantic.VECTORS, mmap_mode="r")
     rows = json.loads((generation / semantic.ROWS).read_text())
-    assert vectors.dtype == np.float16 and vectors.shape == (len(rows["rows"]), 384)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(rows["rows"]), 384)
     assert rows["fingerprint"] == stored_fingerprint(generation)
     assert ["damaged-parcel", "replacement-or-refund", "Replacement or refund"] in rows["rows"]
 

@@ -258,7 +258,7 @@ class Finder:
         candidates = dict.fromkeys([*top, *added])
 
         def score(doc: int) -> float:
-            similarity = scored.articles.get(self.engine.slugs[doc], 0.0)
+            similarity = scored.similarity(self.engine.slugs[doc])
             lexical_score = blend.lexical(rank.get(doc, blend.lexical_top + 1), coverage.get(doc, 0.0))
             return blend.weight * similarity + (1 - blend.weight) * lexical_score
 

@@ -14,7 +14,7 @@ content checkout, and equal content gives equal indexes and results.
         g-20261124T083000-4242-1a2b/
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
-            semantic.npy     with semantic search on: article and section vectors (float16)
+            semantic.npy     with semantic search on: article and section vectors
             semantic.json    which article and section each row is, and the fingerprint
             ...              Whoosh's files
 """

@@ -8,8 +8,9 @@ site without the extra imports this module and pays nothing.
   (weights checked against ``MODEL_SHA256``); any problem is one log line and
   ``None``, and search stays lexical.
 - ``write()`` runs in the index build: one vector per article and one per
-  section, as float16 in the generation folder, with the fingerprint of the
-  content they were computed from.
+  section, as float32 in the generation folder (float16 halves the file but
+  converting it cost 17 ms a question at 10,000 vectors; float32 is read in
+  place), with the fingerprint of the content they were computed from.
 - ``Neighbours`` opens them memory-mapped (the workers of a node share the
   pages) and scores every article against a question.
 - ``Blend`` mixes that score with the lexical rank; its defaults were chosen
@@ -151,7 +152,7 @@ def write(generation: Path, articles: list, embedder, fingerprint: str, previous
     rows = [p for article in articles for p in passages(article)]
     keys = [_key(p.text) for p in rows]
     known = _reusable(previous)
-    vectors = np.zeros((len(rows), embedder.dimensions), dtype=np.float16)
+    vectors = np.zeros((len(rows), embedder.dimensions), dtype=np.float32)
     fresh = [n for n, key in enumerate(keys) if key not in known]
     for n, key in enumerate(keys):
         if key in known:
@@ -181,12 +182,20 @@ class Scored:
     def __init__(self, neighbours: "Neighbours", similarity):
         self._neighbours = neighbours
         self._similarity = similarity
-        best = neighbours.np.maximum.reduceat(similarity, neighbours.starts) if len(similarity) else []
-        self.articles = dict(zip(neighbours.slugs, map(float, best)))
+        self._best = neighbours.np.maximum.reduceat(similarity, neighbours.starts) if len(similarity) else similarity
+
+    def similarity(self, slug: str) -> float:
+        number = self._neighbours.number.get(slug)
+        return 0.0 if number is None else float(self._best[number])
 
     def nearest(self, count: int, at_least: float) -> list[str]:
-        ranked = sorted(self.articles, key=lambda slug: -self.articles[slug])[:count]
-        return [slug for slug in ranked if self.articles[slug] >= at_least]
+        np = self._neighbours.np
+        count = min(count, len(self._best))
+        if count <= 0:
+            return []
+        top = np.argpartition(-self._best, count - 1)[:count]
+        top = top[np.argsort(-self._best[top], kind="stable")]
+        return [self._neighbours.slugs[n] for n in top if self._best[n] >= at_least]
 
     def passage(self, slug: str) -> tuple[str | None, str | None]:
         """The anchor and heading of the passage of ``slug`` nearest the question (None, None: the article)."""
@@ -207,13 +216,15 @@ class Neighbours:
         self.embedder = embedder
         self.rows = json.loads((generation / ROWS).read_text())["rows"]
         self.vectors = np.load(generation / VECTORS, mmap_mode="r")
-        if len(self.rows) != len(self.vectors):
-            raise ValueError(f"{generation / VECTORS} has {len(self.vectors)} rows, {ROWS} lists {len(self.rows)}")
+        if self.vectors.shape != (len(self.rows), embedder.dimensions) or self.vectors.dtype != np.float32:
+            raise ValueError(f"{generation / VECTORS} holds {self.vectors.shape} {self.vectors.dtype}, "
+                             f"not {len(self.rows)} rows of {embedder.dimensions} float32 as {ROWS} says")
         self.span: dict[str, tuple[int, int]] = {}
         for number, (slug, _, _) in enumerate(self.rows):
             start, _ = self.span.get(slug, (number, number))
             self.span[slug] = (start, number + 1)
         self.slugs = list(self.span)
+        self.number = {slug: n for n, slug in enumerate(self.slugs)}
         self.starts = np.array([self.span[slug][0] for slug in self.slugs], dtype=np.intp)
         self._questions: dict = {}  # question -> its vector: the same words asked on another page or filter
 
@@ -223,4 +234,4 @@ class Neighbours:
             if len(self._questions) >= QUESTIONS_KEPT:
                 self._questions.clear()
             query = self._questions[question] = self.embedder.embed([question], QUERY_TOKENS)[0]
-        return Scored(self, self.np.asarray(self.vectors, dtype=self.np.float32) @ query)
+        return Scored(self, self.vectors @ query)
