@@ -210,19 +210,25 @@ def demo_queries() -> list[str]:
     return [line.split("->")[0].strip() for line in lines if "->" in line and not line.startswith("#")]
 
 
-def report(results: list[dict], args) -> None:
-    print(f"\ngunicorn 2 workers, {args.requests:,} requests per run offered at {args.rate:.0f}/s "
+def print_header(args) -> None:
+    print(f"gunicorn 2 workers, {args.requests:,} requests per run offered at {args.rate:.0f}/s "
           f"({', '.join(f'{int(w * 100)} % {k}' for k, w in MIX)}), {args.threads} client threads, 127.0.0.1")
     print(f"{'content':<18}{'database':<12}{'req/s':>7}  {'kind':<8}{'count':>7}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'errors':>8}")
-    for r in results:
-        for n, (kind, (count, p50, p99, errors)) in enumerate(r["kinds"].items()):
-            head = f"{r['content']:<18}{r['database']:<12}{r['rate']:>7.0f}" if n == 0 else " " * 37
-            print(f"{head}  {kind:<8}{count:>7,}{p50:>9.1f}{p99:>9.1f}{errors:>8}")
-        print(" " * 39 + f"machine load average before/after: {r['load'][0]:.1f} / {r['load'][1]:.1f} "
-              f"({os.cpu_count()} cores)")
-        print(" " * 39 + "memory per worker: " + ", ".join(f"RSS {rss:.0f} MiB / PSS {pss:.0f} MiB"
-                                                           for rss, pss in r["memory"]))
+          f"{'errors':>8}", flush=True)
+
+
+def print_result(r: dict) -> None:
+    """One run's rows, printed as soon as it ends: the 20,000-article runs take long."""
+    for n, (kind, (count, p50, p99, errors)) in enumerate(r["kinds"].items()):
+        head = f"{r['content']:<18}{r['database']:<12}{r['rate']:>7.0f}" if n == 0 else " " * 37
+        print(f"{head}  {kind:<8}{count:>7,}{p50:>9.1f}{p99:>9.1f}{errors:>8}")
+    print(" " * 39 + f"machine load average before/after: {r['load'][0]:.1f} / {r['load'][1]:.1f} "
+          f"({os.cpu_count()} cores)")
+    print(" " * 39 + "memory per worker: " + ", ".join(f"RSS {rss:.0f} MiB / PSS {pss:.0f} MiB"
+                                                       for rss, pss in r["memory"]), flush=True)
+
+
+def print_targets(results: list[dict], args) -> None:
     print("\ntargets (issue 8):")
     for r in results:
         name = f"{r['content']}, {r['database']}"
@@ -249,6 +255,7 @@ def main() -> None:
     args = parser.parse_args()
     databases = {"sqlite": sqlite_database, "postgresql": postgresql_database}
     results = []
+    print_header(args)
     with tempfile.TemporaryDirectory(prefix="kb-load.") as tmp:
         contents = [("demo", ROOT / "articles", demo_queries)]
         if not args.quick:
@@ -271,8 +278,8 @@ def main() -> None:
                     with ExitStack() as stack:
                         url = stack.enter_context(make())
                         results.append(run(label, database, url, content, index, found, args))
-                    print(f"{label}, {database}: done", flush=True)
-    report(results, args)
+                    print_result(results[-1])
+    print_targets(results, args)
 
 
 if __name__ == "__main__":
