@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from kb.contact import opening_hours_text
 from kb.content import Library
+from kb.extensions import db
 from kb.fragments import FragmentCache
 from kb.pageviews import count_view
 from kb.search import current_search, normalize
@@ -116,7 +117,9 @@ def _page_not_found(error: HTTPException):
 
 
 def _server_error(error: Exception):
+    """The error page must not reuse a session a failed query left broken."""
     log.exception("error while serving %s", request.path, exc_info=error)
+    db.session.rollback()
     return render_template("error.html", code=500, title="Something went wrong on our side",
                            suggestions=[]), 500
 
