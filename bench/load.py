@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from bench.pages import free_port, wait_until_up  # noqa: E402
 from bench.search_speed import Corpus, write_content  # noqa: E402
-from bench.votes import TOKEN, postgresql_database, request, sqlite_database  # noqa: E402
+from bench.votes import form_session, postgresql_database, request, sqlite_database  # noqa: E402
 from kb.content import load_library  # noqa: E402
 
 MIX = (("article", 0.70), ("search", 0.20), ("vote", 0.10))
@@ -91,13 +91,10 @@ def plan(count: int, slugs: list[str], queries: list[str], visitors: list[Visito
 
 
 def meet(port: int, visitors: list[Visitor], slug: str) -> None:
-    """Each visitor reads a page first, as a browser does: its session cookie and form token."""
+    """Each visitor reads a page and gets a form token first, as a browser does before voting."""
     for visitor in visitors:
-        status, cookies, body, _ = request(port, f"GET /articles/{slug} HTTP/1.0\r\n{headers(visitor)}\r\n".encode())
-        if status != 200:
-            raise SystemExit(f"reading /articles/{slug} answered {status}")
+        cookies, visitor.token = form_session(port, headers(visitor), slug)
         visitor.cookies.update(cookies)
-        visitor.token = TOKEN.search(body).group(1).decode()
 
 
 def paced(port: int, planned: list[tuple[str, bytes]], rate: float, threads: int) -> tuple[list[Sample], float]:

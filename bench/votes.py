@@ -24,6 +24,7 @@ or else a throwaway cluster from scripts/test-postgres for the run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import random
@@ -70,7 +71,12 @@ with engine.begin() as connection:
 
 @app.get("/articles/<slug>")
 def article(slug):
-    return '<input name="csrf_token" value="none">'
+    return '<input name="csrf_token" value="">'
+
+
+@app.get("/feedback/token")
+def token():
+    return {"csrf_token": "none"}
 
 
 @app.post("/articles/<slug>/feedback")
@@ -83,7 +89,6 @@ def vote(slug):
 VOTES_PER_SHOPPER = 5  # 4 articles, then one changed answer
 ARTICLES = 8
 TARGETS = {"sqlite": 800, "postgresql": 500}
-TOKEN = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass
@@ -141,14 +146,23 @@ def _headers(shopper: Shopper) -> str:
             + (f"Cookie: {cookie}\r\n" if cookie else ""))
 
 
-def open_article(port: int, shopper: Shopper) -> None:
-    """Read the first article, as a browser does before voting: the session cookie and CSRF token."""
-    status, cookies, body, _ = request(port, f"GET /articles/{shopper.ballots[0][0]} HTTP/1.0\r\n"
-                                             f"{_headers(shopper)}\r\n".encode())
+def form_session(port: int, headers: str, slug: str) -> tuple[dict[str, str], str]:
+    """What a browser does before its first vote: it reads the article (which
+    sets no cookie), then static/feedback.js asks for a form token, which
+    starts the session. Returns the cookies and the token."""
+    status, cookies, _, _ = request(port, f"GET /articles/{slug} HTTP/1.0\r\n{headers}\r\n".encode())
     if status != 200:
-        raise SystemExit(f"reading an article answered {status}")
+        raise SystemExit(f"reading /articles/{slug} answered {status}")
+    status, started, body, _ = request(port, f"GET /feedback/token HTTP/1.0\r\n{headers}\r\n".encode())
+    if status != 200:
+        raise SystemExit(f"asking for a form token answered {status}")
+    return {**cookies, **started}, json.loads(body)["csrf_token"]
+
+
+def open_article(port: int, shopper: Shopper) -> None:
+    """Read the first article and get a form token, as a browser does before voting."""
+    cookies, shopper.token = form_session(port, _headers(shopper), shopper.ballots[0][0])
     shopper.cookies.update(cookies)
-    shopper.token = TOKEN.search(body).group(1).decode()
 
 
 def cast_votes(port: int, shopper: Shopper, statuses: list[int], latencies: list[float]) -> None:

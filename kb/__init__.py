@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, insights, pageviews, search,
-                    security, seo, views)
+                    security, seo, sessions, views)
     from kb.content import load_library
 
     library = load_library(Path(app.config["KB_CONTENT_DIR"]))
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     search.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     views.init_app(app)
     askus.init_app(app)
     feedback.init_app(app)

@@ -78,7 +78,8 @@ def _revalidate_page(response: Response) -> Response:
     response.cache_control.no_cache = True
     response.add_etag()
     # Only If-None-Match can answer 304: last_modified is set after the check on purpose.
-    response.make_conditional(request)
+    if request.if_none_match:
+        response.make_conditional(request)
     updated = _content_date(request.endpoint, (request.view_args or {}).get("slug", ""))
     if updated:
         response.last_modified = dt.datetime.combine(updated, dt.time(), tzinfo=dt.timezone.utc)

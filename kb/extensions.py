@@ -40,6 +40,14 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+# Pages carrying no limit of their own (there are no default limits): the
+# limiter's per-request bookkeeping was a tenth of an article page's time.
+UNLIMITED_ENDPOINTS = frozenset({"site.home", "site.category", "site.article"})
+
+
+@limiter.request_filter
+def _unlimited() -> bool:
+    return request.endpoint in UNLIMITED_ENDPOINTS
 
 
 def sqlalchemy_url(url: str) -> str:

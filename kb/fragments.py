@@ -9,13 +9,15 @@ newest entries only, so a slot keyed by the minute cannot grow without end.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 
 DEFAULT_ENTRIES = 4096
-ENTRIES_PER_SLOT = {"contact": 2}
+# Whole pages are the largest entries (about 15 KB): the most recently rendered 512 are kept.
+ENTRIES_PER_SLOT = {"contact": 2, "page": 512}
 
 
 class FragmentCache(Extension):
@@ -35,9 +37,19 @@ class FragmentCache(Extension):
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
     def _render(self, slot: str, key: tuple, caller) -> Markup:
-        entries = self.environment.fragment_store.setdefault(slot, OrderedDict())
-        if key not in entries:
-            entries[key] = Markup(caller())
-            while len(entries) > ENTRIES_PER_SLOT.get(slot, DEFAULT_ENTRIES):
-                entries.popitem(last=False)
-        return entries[key]
+        return kept(self.environment, slot, key, lambda: Markup(caller()))
+
+
+def kept(environment, slot: str, key: tuple, render: Callable[[], str], version: object = None) -> str:
+    """What ``render()`` returned for ``key`` in ``slot``, rendered again only when ``version`` changes.
+
+    A new version replaces the old entry instead of adding one, so a page kept
+    per minute holds one copy, not one per minute it was asked for.
+    """
+    entries = environment.fragment_store.setdefault(slot, OrderedDict())
+    entry = entries.get(key)
+    if entry is None or entry[0] != version:
+        entry = entries[key] = (version, render())
+        while len(entries) > ENTRIES_PER_SLOT.get(slot, DEFAULT_ENTRIES):
+            entries.popitem(last=False)
+    return entry[1]

@@ -10,10 +10,12 @@ from werkzeug.exceptions import HTTPException
 from kb.contact import opening_hours_text
 from kb.content import Library
 from kb.extensions import db
+from kb.feedback import feedback_state
 from kb.fragments import FragmentCache
 from kb.pageviews import count_view
 from kb.search import current_search, normalize
 from kb.searchlog import record_search
+from kb.shared_pages import render_shared
 
 bp = Blueprint("site", __name__)
 log = logging.getLogger(__name__)
@@ -31,11 +33,17 @@ def current_time() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def contact_minute() -> int:
+    """The contact panel's text changes at most once a minute: pages showing it are kept per minute."""
+    return int(current_time().timestamp() // 60)
+
+
 @bp.route("/")
 def home():
     lib = library()
     counts = {c.slug: len(lib.in_category(c.slug)) for c in lib.categories}
-    return render_template("home.html", categories=lib.categories, counts=counts, featured=lib.featured())
+    return render_shared("home.html", (contact_minute(),), categories=lib.categories, counts=counts,
+                         featured=lib.featured())
 
 
 @bp.route("/categories/<slug>")
@@ -44,8 +52,8 @@ def category(slug: str):
     found = lib.category(slug)
     if found is None:
         abort(404)
-    return render_template("category.html", category=found, articles=lib.in_category(slug),
-                           categories=lib.categories)
+    return render_shared("category.html", (contact_minute(),), category=found,
+                         articles=lib.in_category(slug), categories=lib.categories)
 
 
 @bp.route("/articles/<slug>")
@@ -58,8 +66,12 @@ def article(slug: str):
         abort(404)
     if request.method == "GET" and not found.draft:  # HEAD is link checkers; drafts are editors' previews
         count_view(found.slug)
-    return render_template("article.html", article=found, category=lib.category(found.category),
-                           related=lib.related.get(slug, ()))
+    feedback = feedback_state(found)
+    context = {"article": found, "category": lib.category(found.category), "related": lib.related.get(slug, ()),
+               "feedback": feedback}
+    if feedback.vote:  # the visitor's own vote shows on the page
+        return render_template("article.html", **context)
+    return render_shared("article.html", (contact_minute(), feedback.summary), **context)
 
 
 @bp.route("/search")

@@ -25,13 +25,31 @@
     if (vote === "no" && !fromDetails) { details.querySelector("input[type=checkbox]").focus(); }
   }
 
+  // Reading sets no cookie, so a new visitor's forms come without a token:
+  // ask for one (it starts the session) the first time they send something.
+  function withToken() {
+    var fields = section.querySelectorAll("input[name=csrf_token]");
+    if (fields[0].value) { return Promise.resolve(); }
+    return fetch(section.dataset.tokenUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("no token"); }
+        return response.json();
+      })
+      .then(function (answer) {
+        fields.forEach(function (field) { field.value = answer.csrf_token; });
+      });
+  }
+
   function send(form, submitter) {
-    var body = new URLSearchParams(new FormData(form));
-    if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (button) { button.disabled = true; });
-    fetch(form.action, {method: "POST", body: body, credentials: "same-origin",
-                        headers: {"Accept": "application/json"}})
+    withToken()
+      .then(function () {
+        var body = new URLSearchParams(new FormData(form));
+        if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
+        return fetch(form.action, {method: "POST", body: body, credentials: "same-origin",
+                                   headers: {"Accept": "application/json"}});
+      })
       .then(function (response) {
         return response.json().then(function (answer) {
           status.textContent = answer.message;

@@ -1,6 +1,7 @@
 """'Was this helpful?': what a shopper sees and what is counted, without a browser."""
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 import subprocess
@@ -9,6 +10,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from markupsafe import escape
+from werkzeug.datastructures import MultiDict
 
 from kb.extensions import db
 from kb.feedback.models import Comment, Vote
@@ -39,7 +41,9 @@ class Shopper:
         return self.client.get(f"/articles/{slug}", headers=self.headers).get_data(as_text=True)
 
     def token(self, slug: str = ARTICLE) -> str:
-        return re.search(r'name="csrf_token" value="([^"]+)"', self.read(slug)).group(1)
+        """The page's form token; a visitor without a session gets none there and asks, as feedback.js does."""
+        found = re.search(r'name="csrf_token" value="([^"]*)"', self.read(slug)).group(1)
+        return found or self.client.get("/feedback/token", headers=self.headers).get_json()["csrf_token"]
 
     def vote(self, helpful: str, slug: str = ARTICLE, *, script: bool = False, token: str | None = None, **fields):
         data = {"csrf_token": token or self.token(), "helpful": helpful, **fields}
@@ -259,8 +263,38 @@ def test_concurrent_votes_from_one_visitor_store_one_row(app):
 
 # ---------------------------------------------------------------- refused posts store nothing
 
+def test_reading_an_article_sets_no_cookie(app):
+    response = Shopper(app).client.get(f"/articles/{ARTICLE}")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert 'name="csrf_token" value=""' in feedback_section(response.get_data(as_text=True))
+
+
+def test_a_first_vote_sent_without_javascript_is_shown_back_to_confirm_and_stored_only_then(app):
+    shopper = Shopper(app)
+    shopper.read()
+    answer = shopper.client.post(f"/articles/{ARTICLE}/feedback", data={
+        "csrf_token": "", "helpful": "no", "details": "1", "reasons": ["out-of-date"], "comment": "Line one\n<b>two</b>"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Send your feedback?" in page
+    assert "It’s out of date" in page and "&lt;b&gt;two&lt;/b&gt;" in page
+    assert stored_votes(app) == []
+
+    form = page[page.index('<form method="post"'):]
+    form = form[:form.index("</form>")]
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    assert dict(fields)["csrf_token"]
+    confirmed = shopper.client.post(f"/articles/{ARTICLE}/feedback", data=MultiDict((k, html.unescape(v)) for k, v in fields))
+    assert confirmed.status_code == 303
+    [vote] = stored_votes(app)
+    assert not vote.helpful and vote.reasons == "out-of-date"
+    assert stored_comments(app) == ["Line one\n<b>two</b>"]
+
+
 def test_feedback_post_without_csrf_token_is_rejected(app):
-    response = Shopper(app).client.post(f"/articles/{ARTICLE}/feedback", data={"helpful": "yes"})
+    shopper = Shopper(app)
+    shopper.token()  # a visitor with a session, whose post lost its token
+    response = shopper.client.post(f"/articles/{ARTICLE}/feedback", data={"helpful": "yes"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert EXPIRED in page and f'href="/articles/{ARTICLE}#feedback"' in page
@@ -269,8 +303,11 @@ def test_feedback_post_without_csrf_token_is_rejected(app):
 
 def test_token_from_another_session_is_rejected(app):
     token = Shopper(app).token()
-    response = Shopper(app).vote("yes", token=token)  # a new browser, replaying someone's token
+    other = Shopper(app)
+    other.token()  # another browser, with a session of its own, replaying someone's token
+    response = other.vote("yes", token=token)
     assert response.status_code == 400
+    assert "Send your feedback?" not in response.get_data(as_text=True)
     assert stored_votes(app) == []
 
 

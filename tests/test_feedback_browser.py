@@ -36,7 +36,13 @@ def test_vote_without_javascript_comes_back_with_thanks(browser, live_server):
     page = context.new_page()
     page.goto(live_server + "/articles/start-a-return")
     page.locator("#feedback").get_by_role("button", name="Yes").click()
+    # Reading set no cookie, so the first vote comes back to be confirmed.
+    expect(page.get_by_role("heading", name="Send your feedback?")).to_be_visible()
+    page.get_by_role("button", name="Send my feedback").click()
     assert page.url.endswith("/articles/start-a-return#feedback")
     expect(page.locator("#feedback").get_by_role("status")).to_have_text("Thanks for your feedback!")
     expect(page.locator("#feedback").get_by_role("button", name="Yes")).to_have_attribute("aria-pressed", "true")
+    page.locator("#feedback").get_by_role("button", name="No").click()  # the second vote needs no confirming
+    expect(page.locator("#feedback").get_by_role("status")).to_have_text(
+        "Thanks for telling us. What went wrong? Tell us below, or talk to a person.")
     context.close()

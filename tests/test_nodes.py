@@ -114,8 +114,8 @@ class Shopper:
         return list(csv.DictReader(io.StringIO(self.get(url)[2].removeprefix("\ufeff"))))  # Excel's BOM
 
     def vote(self, node: str, helpful: str, slug: str = ARTICLE, token_from: str | None = None) -> tuple[int, str]:
-        page = self.get(f"{token_from or node}/articles/{slug}")[2]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        self.get(f"{token_from or node}/articles/{slug}")  # reading sets no cookie; the script then asks:
+        token = json.loads(self.get(f"{token_from or node}/feedback/token")[2])["csrf_token"]
         request = urllib.request.Request(
             f"{node}/articles/{slug}/feedback", data=urlencode({"csrf_token": token, "helpful": helpful}).encode(),
             headers={"X-Forwarded-For": self.address, "Accept": "application/json"})

@@ -27,8 +27,8 @@ from wtforms.validators import AnyOf, InputRequired, Length
 from kb.content import Article
 from kb.extensions import db
 from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tally, visitor_vote
-from kb.feedback.visitors import (address_hash, new_visitor_id, page_csrf_token, remember_visitor,
-                                  visitor_from_cookie)
+from kb.feedback.visitors import (address_hash, has_form_session, new_visitor_id, page_csrf_token,
+                                  remember_visitor, visitor_from_cookie)
 from kb.ratelimit import ClientLimit, RateLimited
 
 bp = Blueprint("feedback", __name__)
@@ -171,6 +171,34 @@ def vote(slug: str):
     return response
 
 
+@bp.get("/feedback/token")
+def token():
+    """The form token for static/feedback.js, asked for when the page's form came without one.
+
+    Pages are sent without a session to visitors who have none (reading sets
+    no cookie); this starts one when the visitor is about to vote.
+    """
+    response = jsonify(csrf_token=page_csrf_token())
+    response.cache_control.no_store = True
+    return response
+
+
+def _confirm_first_vote(slug: str):
+    """A plain form post from a visitor without a session: show the vote back with a token to confirm it.
+
+    Such a visitor read the article without getting a cookie, so their form
+    had no token yet. Nothing is stored until they confirm; a forged post
+    from another site ends on this page too, and votes only if the shopper
+    presses the button.
+    """
+    article = current_app.extensions["kb.library"].articles.get(slug)
+    form = FeedbackForm()
+    if article is None or article.draft or not form.validate():
+        return None
+    return render_template("feedback_confirm.html", article=article, ballot=form.ballot(),
+                           reasons=REASONS, token=page_csrf_token())
+
+
 @bp.errorhandler(400)
 @bp.errorhandler(429)
 @bp.errorhandler(503)
@@ -182,6 +210,10 @@ def _refused(error: HTTPException):
     if _wants_json():
         return jsonify(message=message), error.code
     slug = (request.view_args or {}).get("slug", "")
+    if isinstance(error, CSRFError) and not has_form_session():
+        confirm = _confirm_first_vote(slug)
+        if confirm is not None:
+            return confirm
     return render_template("feedback_refused.html", code=error.code, message=message,
                            article=current_app.extensions["kb.library"].articles.get(slug)), error.code
 
@@ -201,5 +233,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.extensions["kb.content_commit"] = _content_commit(Path(app.config["KB_CONTENT_DIR"]))
     app.extensions["kb.tallies"] = {}
-    app.jinja_env.globals.update(feedback_state=feedback_state, feedback_reasons=REASONS,
+    app.jinja_env.globals.update(feedback_reasons=REASONS,
                                  page_csrf_token=page_csrf_token, max_comment_chars=MAX_COMMENT_CHARS)

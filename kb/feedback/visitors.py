@@ -52,6 +52,26 @@ def address_hash(address: str) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
+def _token_field() -> str:
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def has_form_session() -> bool:
+    """Whether this visitor already holds a session with a form token."""
+    return _token_field() in session
+
+
+def form_token() -> str:
+    """The feedback form's token for a visitor who has a session, and "" for one who has none yet.
+
+    Reading an article sets no cookie: the form a new visitor gets carries an
+    empty token, and a session (with its token) starts only when they vote.
+    static/feedback.js asks ``/feedback/token`` first; a plain form post comes
+    back as a page asking to confirm the vote, with the token in it.
+    """
+    return page_csrf_token() if has_form_session() else ""
+
+
 def page_csrf_token() -> str:
     """A CSRF token for a form on a revalidated page, reused for half its lifetime.
 
@@ -61,7 +81,7 @@ def page_csrf_token() -> str:
     answer 304, and the token shown is still accepted for the other half.
     """
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 3600
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = _token_field()
     raw, issued, token = session.get(PAGE_TOKEN) or (None, 0, None)
     if token and raw == session.get(field) and time.time() - issued < lifetime / 2:
         return token
