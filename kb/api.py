@@ -135,6 +135,8 @@ def search():
         abort(400, description=f"Say what to search for: {PREFIX}/search?q=<words>, e.g. ?q=refund+times.")
     results = current_search().search(query, category=request.args.get("category") or None,
                                       page=request.args.get("page", 1, type=int))
+    if results.unavailable:  # an integration should retry, not tell its user that nothing matched
+        abort(503, description="Search is unavailable: the index could not be opened. Try again in a minute.")
     return jsonify(results_json(results, library()))
 
 
@@ -157,6 +159,7 @@ def unknown(anything: str):
 @bp.errorhandler(405)
 @bp.errorhandler(429)
 @bp.errorhandler(500)
+@bp.errorhandler(503)
 def json_error(error: HTTPException) -> Response:
     """An error as JSON, keeping headers such as Allow and Retry-After."""
     if error.code == 500:

@@ -82,7 +82,7 @@ def search():
                                       correct=not request.args.get("exact"))
     titles = {c.slug: c.title for c in library().categories}
     agent = request.args.get("view") == "agent"
-    if query and results.page == 1 and not agent:  # shoppers' searches only, each once (not per page)
+    if query and results.page == 1 and not agent and not results.unavailable:  # shoppers' searches, once each
         record_search(current_search().loggable(query), results.total, category)
     template = "search_agent.html" if agent else "search.html"
     return render_template(template, query=query, results=results, category_titles=titles,
@@ -98,6 +98,7 @@ def search_json():
         query=results.query,
         showing=results.showing,
         total=results.total,
+        unavailable=results.unavailable,
         results=[{"title": hit.title, "category": titles.get(hit.category, ""), "section": hit.section,
                   "url": url_for("site.article", slug=hit.slug, _anchor=hit.anchor)} for hit in results.hits],
         more=url_for("site.search", q=results.query),

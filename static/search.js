@@ -76,7 +76,8 @@
       if (data.total > data.results.length) {
         list.appendChild(option(input.id + "-option-all", data.more, "See all " + data.total + " results", ""));
       }
-      var said = data.total === 0 ? "No articles found. Press Enter to search anyway."
+      var said = data.unavailable ? "Search isn’t working right now. Browse the topics or contact us."
+        : data.total === 0 ? "No articles found. Press Enter to search anyway."
         : data.total + (data.total === 1 ? " article" : " articles") + " found, use the arrow keys to choose.";
       if (data.showing) said = "Showing results for " + data.showing + ". " + said;
       status.textContent = said;

@@ -198,8 +198,14 @@ def test_no_index_at_all_still_serves_pages_and_health_names_the_index(content, 
     client = make_app(KB_INDEX_DIR=str(small_disk)).test_client()
     assert "No space left on device" in caplog.text
     assert client.get(f"/articles/{ARTICLE}").status_code == 200
-    assert client.get("/search", query_string={"q": "tracking"}).status_code == 200
-    assert client.get("/search.json", query_string={"q": "track"}).status_code == 200
+    page = client.get("/search", query_string={"q": "tracking"})
+    assert page.status_code == 200
+    assert "search isn’t working right now" in page.get_data(as_text=True)
+    assert "We couldn't find an article" not in page.get_data(as_text=True)
+    instant = client.get("/search.json", query_string={"q": "track"})
+    assert instant.status_code == 200 and instant.json["unavailable"] is True
+    api = client.get("/api/v1/search", query_string={"q": "track"})
+    assert api.status_code == 503 and "unavailable" in api.json["message"]
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["failed"] == ["index"]
 

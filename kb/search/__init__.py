@@ -93,7 +93,7 @@ class Search:
             return self._tracking(query)
         finder = self.finder()
         if not query or finder is None:
-            return Results(query)
+            return Results(query, unavailable=bool(query) and finder is None)
         return finder.search(query, self.synonyms.current(), category=category, page=max(1, page),
                              per_page=per_page, prefix=prefix, correct=correct)
 
@@ -121,7 +121,8 @@ def init_app(app: Flask) -> None:
     """Make sure the index matches the content (building it if not) and open it.
 
     A failure to build is logged and the site keeps serving: pages work,
-    search shows its empty state until the index can be written.
+    and search answers from the last good index, or says it is unavailable
+    while there is none.
     """
     library = app.extensions["kb.library"]
     index_dir = Path(app.config["KB_INDEX_DIR"])

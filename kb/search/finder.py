@@ -60,6 +60,7 @@ class Results:
     showing: str | None = None  # the corrected query we searched for instead of ``query``
     fuzzy: bool = False
     order_number: bool = False  # looked like an order or tracking number
+    unavailable: bool = False  # no index could be opened: say so, never "nothing found"
 
 
 @dataclass(frozen=True)
