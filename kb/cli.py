@@ -43,7 +43,11 @@ def index_command() -> None:
     """
     index_dir = Path(current_app.config["KB_INDEX_DIR"])
     library = load_library(Path(current_app.config["KB_CONTENT_DIR"]))
-    generation = rebuild(index_dir, list(library.articles.values()))
+    try:
+        generation = rebuild(index_dir, list(library.articles.values()))
+    except OSError as error:  # a full or read-only disk: the site keeps the index it has
+        raise click.ClickException(f"the search index could not be built in {index_dir}: {error}. "
+                                   "The help center keeps searching the index it had.") from error
     published = sum(not a.draft for a in library.articles.values())
     click.echo(f"Indexed {published} articles into {generation}; the help center now searches it.")
 

@@ -181,6 +181,18 @@ def test_full_index_disk_keeps_the_last_good_index_serving(content, make_app, sm
     assert client.get("/healthz").json["checks"]["index"] == "ok"
 
 
+def test_index_command_on_a_full_disk_says_why_and_the_site_keeps_searching(content, make_app, small_disk):
+    app = make_app(KB_INDEX_DIR=str(small_disk))
+    content.article("gift-wrap", "Gift wrap", "We wrap presents in recycled paper.")
+    fill(small_disk)
+    result = app.test_cli_runner().invoke(args=["index"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Error: the search index could not be built in {small_disk}: [Errno 28] No space left on device" \
+        in result.output
+    page = app.test_client().get("/search", query_string={"q": "track my parcel"}).get_data(as_text=True)
+    assert "Track your order" in page  # from the index built before the disk filled
+
+
 def test_read_only_index_disk_keeps_the_last_good_index_serving(content, make_app, small_disk, caplog):
     make_app(KB_INDEX_DIR=str(small_disk))  # a good index
     content.article("gift-wrap", "Gift wrap", "We wrap presents in recycled paper.")
