@@ -27,15 +27,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, insights, pageviews, search,
-                    security, seo, sessions, views)
-    from kb.content import load_library
+    from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, i18n, insights, languages,
+                    pageviews, search, security, seo, sessions, views)
+    from kb.translations import load_languages
 
-    library = load_library(Path(app.config["KB_CONTENT_DIR"]))
+    languages.init_app(app)
+    library = load_languages(Path(app.config["KB_CONTENT_DIR"]), app.config["KB_LANGUAGES"])
     for problem in library.problems:
         log.log(logging.WARNING if problem.level == "warning" else logging.ERROR, "%s", problem)
     app.extensions["kb.library"] = library
     extensions.init_app(app)
+    i18n.init_app(app)
     search.init_app(app)
     security.init_app(app)
     sessions.init_app(app)
@@ -62,6 +64,8 @@ def _defaults(instance_path: str) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'kb.sqlite'}"),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "KB_SITE_NAME": env.get("KB_SITE_NAME", "Alder & Pine Help Center"),
+        # Languages shoppers can read, the default first (README "Languages"); others live under /<code>/.
+        "KB_LANGUAGES": env.get("KB_LANGUAGES", "en,de"),
         # A query matching this is an order or tracking number: it leads to the
         # tracking article and is never stored. Default: AP-1234567, 12345678,
         # Royal Mail AB123456789GB and UPS 1Z... numbers.

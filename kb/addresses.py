@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, redirect, url_for
 
 from kb.content import Article, Library
+from kb.languages import default_language, library_for, original_slug, prefix
 
 bp = Blueprint("addresses", __name__)
 
@@ -25,7 +26,8 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def article_url(article: Article, anchor: str | None = None) -> str:
-    return external_url("site.article", slug=article.slug, _anchor=anchor)
+    """The article's address in its own language (a translation's is under /<code>/)."""
+    return external_url("site.article", slug=article.slug, _anchor=anchor, lang=prefix(article.language))
 
 
 def permanent_url(article: Article, anchor: str | None = None) -> str | None:
@@ -39,9 +41,16 @@ def find_by_id(library: Library, article_id: int) -> Article | None:
     return next((a for a in library.published if a.id == article_id), None)
 
 
-def published_article(slug: str | None) -> Article | None:
-    """The article shoppers may see at ``slug``; None for drafts and unknown slugs."""
-    article = current_app.extensions["kb.library"].articles.get(slug)
+def published_article(slug: str | None, language: str | None = None) -> Article | None:
+    """The article shoppers may see at ``slug``; None for drafts and unknown slugs.
+
+    With a ``language`` other than the default, a slug not translated yet
+    gives the original that page falls back to.
+    """
+    article = library_for(language or default_language()).articles.get(slug)
+    if (article is None or article.draft) and language and language != default_language():
+        original = original_slug(slug or "", language)
+        article = current_app.extensions["kb.library"].articles.get(original) if original else None
     return None if article is None or article.draft else article
 
 

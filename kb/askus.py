@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
 from kb.extensions import write_transaction
+from kb.languages import localized
 from kb.search import current_search, normalize
 from kb.searchlog import SearchLog, record_search
 
@@ -54,7 +55,7 @@ def email_link(question: str) -> str | None:
            f"&body={quote(body)}"
 
 
-@bp.route("/contact")
+@localized(bp, "/contact")
 def contact():
     question = normalize(request.args.get("q", ""))
     results = current_search().search(question, per_page=SUGGESTIONS) if question else None

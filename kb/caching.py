@@ -21,6 +21,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, request, url_for
 from werkzeug.security import safe_join
 
+from kb.addresses import published_article
+from kb.languages import current_language, library_for
 from kb.seo import category_updated
 
 PAGE_ENDPOINTS = frozenset({"site.article", "site.category"})
@@ -64,9 +66,9 @@ def _fingerprint(endpoint: str, values: dict) -> None:
 
 
 def _content_date(endpoint: str, slug: str) -> dt.date | None:
-    lib = current_app.extensions["kb.library"]
+    lib = library_for()
     if endpoint == "site.article":
-        article = lib.articles.get(slug)
+        article = published_article(slug, current_language())  # a translation, or the original shown instead
         return article.updated if article else None
     category = lib.category(slug)
     return category_updated(lib, category) if category else None

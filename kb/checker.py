@@ -17,12 +17,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from kb import ROOT
+from dataclasses import replace
+
 from kb.content import Article, Library, load_library
 from kb.facts import literal_facts
 from kb.history import changes_since
 from kb.problems import Problem
 from kb.reviews import overdue
 from kb.search.checks import check_search
+from kb.translations import load_languages, translation_problems
 
 STATIC_DIR = ROOT / "static"
 FORMATS = ("text", "json", "github")
@@ -32,7 +35,8 @@ CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
 INLINE_TARGET = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^\s)>]+)")
 REFERENCE_TARGET = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
 HTML_TARGET = re.compile(r"\b(href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)
-ARTICLE_PATH = re.compile(r"^/articles/([^/]+)/?$")
+# A link to an article, in the default language or another (/de/articles/<slug>).
+ARTICLE_PATH = re.compile(r"^(?:/[a-z]{2,3}(?:-[a-z]{2,4})?)?/articles/([^/]+)/?$")
 PERMANENT_PATH = re.compile(r"^/a/(\d+)/?$")
 
 
@@ -66,19 +70,32 @@ class Target:
     image: bool
 
 
-def check_folder(folder: Path, static_dir: Path = STATIC_DIR, *, since: str | None = None) -> Report:
+def check_folder(folder: Path, static_dir: Path = STATIC_DIR, *, since: str | None = None,
+                 languages: tuple[str, ...] = ()) -> Report:
     """Check a content folder; ``since`` names a git ref whose published addresses must still work.
 
-    Raises ``HistoryError`` when that ref cannot be read, since no check was made.
+    ``languages`` (the default first) says which top folders hold
+    translations; they are checked like the originals, and reported when
+    missing or outdated. Raises ``HistoryError`` when that ref cannot be
+    read, since no check was made.
     """
-    library = load_library(folder)
+    library = load_languages(folder, languages) if len(languages) > 1 else load_library(folder)
     problems = [*library.problems, *(changes_since(folder, library, since) if since else ())]
     for article in library.articles.values():
         problems += check_article(article, library, folder, static_dir)
+    for translated in library.translations.values():
+        # A translation may link to its own language's articles or, through their fallback, to any original.
+        reachable = replace(translated, articles={**library.articles, **translated.articles},
+                            aliases={**library.aliases, **translated.aliases})
+        for article in translated.articles.values():
+            problems += check_article(article, reachable, folder, static_dir)
+        problems += check_search(folder, translated, translated.language)
+    problems += translation_problems(library, folder)
     problems += [_overdue(article) for article in overdue(library)]
     problems += check_search(folder, library)
     ordered = sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0))
-    return Report(len(library.articles), tuple(ordered))
+    articles = len(library.articles) + sum(len(t.articles) for t in library.translations.values())
+    return Report(articles, tuple(ordered))
 
 
 def check_article(article: Article, library: Library, folder: Path, static_dir: Path) -> list[Problem]:

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kb.checker import FORMATS, RENDERERS, check_folder
-from kb.content import load_library
+from kb.translations import load_languages
 from kb.history import HistoryError
 from kb.search import rebuild
 
@@ -25,7 +25,8 @@ def check_command(path: Path | None, output: str, since: str | None) -> None:
     if not folder.is_dir():
         raise click.ClickException(f"{folder} is not a folder: pass the content folder, e.g. 'articles'")
     try:
-        report = check_folder(folder, Path(current_app.static_folder), since=since)
+        report = check_folder(folder, Path(current_app.static_folder), since=since,
+                              languages=current_app.config["KB_LANGUAGES"])
     except HistoryError as error:
         raise click.ClickException(str(error))
     click.echo(RENDERERS[output](report))
@@ -42,14 +43,15 @@ def index_command() -> None:
     index matches what is on disk now.
     """
     index_dir = Path(current_app.config["KB_INDEX_DIR"])
-    library = load_library(Path(current_app.config["KB_CONTENT_DIR"]))
-    try:
-        generation = rebuild(index_dir, list(library.articles.values()))
-    except OSError as error:  # a full or read-only disk: the site keeps the index it has
-        raise click.ClickException(f"the search index could not be built in {index_dir}: {error}. "
-                                   "The help center keeps searching the index it had.") from error
-    published = sum(not a.draft for a in library.articles.values())
-    click.echo(f"Indexed {published} articles into {generation}; the help center now searches it.")
+    library = load_languages(Path(current_app.config["KB_CONTENT_DIR"]), current_app.config["KB_LANGUAGES"])
+    for language, each in [(None, library), *library.translations.items()]:
+        try:
+            generation = rebuild(index_dir, list(each.articles.values()), language)
+        except OSError as error:  # a full or read-only disk: the site keeps the index it has
+            raise click.ClickException(f"the search index could not be built in {index_dir}: {error}. "
+                                       "The help center keeps searching the index it had.") from error
+        published = sum(not a.draft for a in each.articles.values())
+        click.echo(f"Indexed {published} articles into {generation}; the help center now searches it.")
 
 
 def init_app(app: Flask) -> None:

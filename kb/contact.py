@@ -21,13 +21,21 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from flask_babel import gettext, lazy_gettext
 
 from kb.problems import Problem
 
 KINDS = ("phone", "email", "chat", "social")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+# What shoppers read, in their language (editors' files and problems keep the English names above).
+DAY_NAMES = (lazy_gettext("Monday"), lazy_gettext("Tuesday"), lazy_gettext("Wednesday"), lazy_gettext("Thursday"),
+             lazy_gettext("Friday"), lazy_gettext("Saturday"), lazy_gettext("Sunday"))
+DAY_ABBREVIATIONS = (lazy_gettext("Mon"), lazy_gettext("Tue"), lazy_gettext("Wed"), lazy_gettext("Thu"),
+                     lazy_gettext("Fri"), lazy_gettext("Sat"), lazy_gettext("Sun"))
+MONTH_ABBREVIATIONS = (lazy_gettext("Jan"), lazy_gettext("Feb"), lazy_gettext("Mar"), lazy_gettext("Apr"),
+                       lazy_gettext("May"), lazy_gettext("Jun"), lazy_gettext("Jul"), lazy_gettext("Aug"),
+                       lazy_gettext("Sep"), lazy_gettext("Oct"), lazy_gettext("Nov"), lazy_gettext("Dec"))
 
 # A channel that will not open within this many days is just "Closed".
 HORIZON_DAYS = 60
@@ -122,7 +130,7 @@ class Contact:
                 return ChannelStatus(True, _open_text(end, moment, self.timezone, today))
             if moment < start:
                 day, clock = _local_clock(start, self.timezone)
-                opens = f"opens {_day_word(day, today)} {clock}"
+                opens = gettext("opens %(day)s %(time)s", day=_day_word(day, today), time=clock)
                 return ChannelStatus(False, f"{_closed_prefix(closed, today)} — {opens}")
         return ChannelStatus(False, _closed_prefix(closed, today))
 
@@ -138,10 +146,10 @@ def opening_hours_text(channel: Channel) -> list[str]:
         return []
     texts = [", ".join(map(_interval_text, day)) for day in channel.hours.days]
     if texts[0] and len(set(texts)) == 1:
-        return [f"Every day {texts[0]}"]
+        return [gettext("Every day %(hours)s", hours=texts[0])]
     lines = []
     for text, group in itertools.groupby(range(7), key=texts.__getitem__):
-        days = [WEEKDAYS[index][:3] for index in group]
+        days = [str(DAY_ABBREVIATIONS[index]) for index in group]
         if text:
             names = days[0] if len(days) == 1 else f"{days[0]}–{days[-1]}"
             lines.append(f"{names} {text}")
@@ -207,11 +215,11 @@ def _open_text(end: datetime, moment: datetime, zone: ZoneInfo, today: date) -> 
     """"Open now — until 18:00"; the day is named only when the stretch
     ends more than a day away, since a bare time would then mislead."""
     if end - moment >= ALWAYS_OPEN:
-        return "Open now — 24 hours"
+        return gettext("Open now — 24 hours")
     day, clock = _local_clock(end, zone, is_end=True)
     if end - moment <= timedelta(days=1):
-        return f"Open now — until {clock}"
-    return f"Open now — until {_day_word(day, today)} {clock}"
+        return gettext("Open now — until %(time)s", time=clock)
+    return gettext("Open now — until %(day)s %(time)s", day=_day_word(day, today), time=clock)
 
 
 def _local_clock(moment: datetime, zone: ZoneInfo, is_end: bool = False) -> tuple[date, str]:
@@ -227,20 +235,21 @@ def _day_word(day: date, today: date) -> str:
     """"today", "tomorrow", a weekday within the week, else "Mon 5 Jan"."""
     ahead = (day - today).days
     if ahead == 0:
-        return "today"
+        return gettext("today")
     if ahead == 1:
-        return "tomorrow"
+        return gettext("tomorrow")
     if ahead < 7:
-        return WEEKDAYS[day.weekday()]
-    return f"{WEEKDAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month - 1]}"
+        return str(DAY_NAMES[day.weekday()])
+    return gettext("%(weekday)s %(day)s %(month)s", weekday=DAY_ABBREVIATIONS[day.weekday()], day=day.day,
+                   month=MONTH_ABBREVIATIONS[day.month - 1])
 
 
 def _closed_prefix(closed: dict[date, str], today: date) -> str:
     """"Closed", or "Closed today (Christmas Day)" on a closed day."""
     if today not in closed:
-        return "Closed"
+        return gettext("Closed")
     reason = closed[today]
-    return f"Closed today ({reason})" if reason else "Closed today"
+    return gettext("Closed today (%(reason)s)", reason=reason) if reason else gettext("Closed today")
 
 
 def _interval_text(interval: Interval) -> str:

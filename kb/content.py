@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 from pathlib import Path, PurePath
 
 import yaml
@@ -22,6 +24,7 @@ from kb.render import Heading, RenderError, render_markdown
 CATEGORIES_FILE = "categories.yml"
 CONTACT_FILE = "contact.yml"
 RELATED_LIMIT = 4
+RELATED_TAG_SETS = 3  # see _related
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Article:
     anchors: tuple[tuple[str, str], ...] = ()  # retired anchor -> the section that replaced it
     body_line: int = 1
     positions: tuple[tuple[str, int, int], ...] = ()  # (field, line, column) in the file
+    language: str = ""  # the language code; "" until the library says which (see kb.translations)
+    translation_of: str | None = None  # the default-language slug this translates, when the slugs differ
 
     @property
     def sections(self) -> tuple[Heading, ...]:
@@ -78,6 +83,12 @@ class Library:
     problems: tuple[Problem, ...]
     related: dict[str, tuple[Article, ...]] = field(default_factory=dict)
     facts: Facts = field(default_factory=Facts)
+    language: str = ""
+    # The default language's library holds the others by code (kb.translations).
+    translations: dict[str, Library] = field(default_factory=dict)
+    # In a translation: its slug -> the slug of the default-language article it translates.
+    originals: dict[str, str] = field(default_factory=dict)
+    by_original: dict[str, str] = field(default_factory=dict)  # and back: default slug -> its slug here
 
     @property
     def published(self) -> list[Article]:
@@ -165,6 +176,7 @@ FIELDS = {
     "owner": _text,
     "review_by": _date,
     "anchors": _anchor_map,
+    "translation_of": _text,
 }
 
 
@@ -300,6 +312,7 @@ def parse_article(data: bytes, slug: str, name: str, folder_category: str | None
         anchors=fields.get("anchors", ()),
         body_line=body_line,
         positions=tuple((key, line, column) for key, (line, column) in positions.items()),
+        translation_of=fields.get("translation_of") or None,
     )
     return article, problems
 
@@ -342,22 +355,25 @@ def is_article_path(relative: PurePath) -> bool:
             and relative.name.lower() != "readme.md")
 
 
-def article_files(content_dir: Path) -> list[Path]:
-    """The article files, in a stable order."""
-    return sorted(p for p in content_dir.rglob("*.md") if is_article_path(p.relative_to(content_dir)))
+def article_files(content_dir: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
+    """The article files, in a stable order; ``skip`` names top folders that hold translations."""
+    return sorted(p for p in content_dir.rglob("*.md") if is_article_path(relative := p.relative_to(content_dir))
+                  and relative.parts[0] not in skip)
 
 
 def _display(path: Path, content_dir: Path) -> str:
     return str(Path(content_dir.name) / path.relative_to(content_dir))
 
 
-def load_articles(content_dir: Path, categories: tuple[Category, ...],
-                  facts: Facts = Facts()) -> tuple[dict[str, Article], list[Problem]]:
+def load_articles(content_dir: Path, categories: tuple[Category, ...], facts: Facts = Facts(), *,
+                  skip: frozenset[str] = frozenset(), shown_from: Path | None = None,
+                  ) -> tuple[dict[str, Article], list[Problem]]:
+    """The articles under ``content_dir``; ``shown_from`` is the folder problems name paths from."""
     known = {c.slug for c in categories}
     articles: dict[str, Article] = {}
     problems: list[Problem] = []
-    for path in article_files(content_dir):
-        name = _display(path, content_dir)
+    for path in article_files(content_dir, skip):
+        name = _display(path, shown_from or content_dir)
         folder = path.parent.name if path.parent != content_dir else None
         try:
             article, found = read_article(path, name, folder if folder in known else None, facts)
@@ -436,24 +452,60 @@ def _alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Probl
 
 
 def _related(articles: dict[str, Article]) -> dict[str, tuple[Article, ...]]:
-    """Articles sharing the category and tags, most in common first."""
-    published = [a for a in articles.values() if not a.draft]
+    """Articles sharing the category and tags, most in common first.
+
+    An article is related when it shares the category or a tag; the closest
+    share the most tags, the category counting as two, then come by order
+    and title. Comparing every pair took minutes at 20,000 articles, so each
+    article is filed under its category and under each small set of its tags
+    (up to RELATED_TAG_SETS tags), and the ranking is read one closeness at a
+    time, best first, until RELATED_LIMIT are found.
+    """
+    published = sorted((a for a in articles.values() if not a.draft), key=lambda a: (a.order, a.title))
+    position = {a.slug: n for n, a in enumerate(published)}  # the tie-breaker: order, title, then file order
+    tags = {a.slug: frozenset(a.tags) for a in published}
+    filed: dict[tuple, list[Article]] = {}
+    for article in published:
+        mine = sorted(tags[article.slug])
+        for size in range(min(len(mine), RELATED_TAG_SETS) + 1):
+            for subset in combinations(mine, size):
+                filed.setdefault(("category", article.category, subset), []).append(article)
+                filed.setdefault(("any", subset), []).append(article)
     related = {}
     for article in published:
-        def closeness(other: Article) -> tuple:
-            shared = len(set(article.tags) & set(other.tags))
-            return (-(shared + 2 * (other.category == article.category)), other.order, other.title)
-        candidates = [o for o in published if o.slug != article.slug
-                      and (o.category == article.category or set(o.tags) & set(article.tags))]
-        related[article.slug] = tuple(sorted(candidates, key=closeness)[:RELATED_LIMIT])
+        mine = sorted(tags[article.slug])
+        found: list[Article] = []
+        for closeness in range(len(mine) + 2, 0, -1):
+            tier = []  # lists of articles that may share ``shared`` tags, each in ranking order
+            for same_category, shared in ((True, closeness - 2), (False, closeness)):
+                if 0 <= shared <= len(mine):
+                    tier += [filed.get(("category", article.category, subset) if same_category else ("any", subset), [])
+                             for subset in combinations(mine, min(shared, RELATED_TAG_SETS))]
+            previous = None
+            for other in heapq.merge(*tier, key=lambda a: position[a.slug]):
+                if other is previous or other is article:
+                    continue
+                previous = other
+                same = other.category == article.category
+                if len(tags[article.slug] & tags[other.slug]) + 2 * same == closeness:
+                    found.append(other)
+                    if len(found) == RELATED_LIMIT:
+                        break
+            if len(found) == RELATED_LIMIT:
+                break
+        related[article.slug] = tuple(found)
     return related
 
 
-def load_library(content_dir: Path) -> Library:
-    """Load the whole content folder; problems are returned, never raised."""
+def load_library(content_dir: Path, skip: frozenset[str] = frozenset()) -> Library:
+    """Load the whole content folder; problems are returned, never raised.
+
+    ``skip`` names the top folders holding translations (``de/``): they are
+    read by ``kb.translations``, never as articles of the default language.
+    """
     categories, problems = load_categories(content_dir)
     facts = load_facts(content_dir)
-    articles, article_problems = load_articles(content_dir, categories, facts)
+    articles, article_problems = load_articles(content_dir, categories, facts, skip=skip)
     aliases, alias_problems = _alias_map(articles)
     contact, contact_problems = load_contact(content_dir / CONTACT_FILE, _display(content_dir / CONTACT_FILE, content_dir))
     problems = [*problems, *facts.problems, *article_problems, *alias_problems, *contact_problems]

@@ -139,6 +139,19 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) ->
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def after_fork(app: Flask) -> None:
+    """Give a forked worker (gunicorn's preload_app) its own database connections.
+
+    A pooled connection is a socket or a file handle: shared by the master and
+    its workers, two processes would talk over one conversation. ``close=False``
+    leaves the parent's connections to the parent and starts this process
+    with an empty pool.
+    """
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
 def _trust_proxies(app: Flask) -> None:
     """Believe X-Forwarded-For only from as many proxies as KB_PROXY_COUNT says.
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import db, write_transaction
-from kb.feedback.models import SLUG_CHARS
+from kb.feedback.models import LANGUAGE_CHARS, SLUG_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ class PageView(db.Model):
     __tablename__ = "page_views"
 
     article_slug: Mapped[str] = mapped_column(sa.String(SLUG_CHARS), primary_key=True)
+    # The language the article was read in; a translation may share its original's slug.
+    language: Mapped[str] = mapped_column(sa.String(LANGUAGE_CHARS), primary_key=True, server_default="en")
     day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True, index=True)  # UTC
     views: Mapped[int] = mapped_column(sa.Integer)
 
@@ -41,9 +43,10 @@ def _add_views(dialect: str) -> sa.Insert:
     """The upsert, built once per database kind: building it costs more than running it."""
     table = PageView.__table__
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return insert.values(article_slug=sa.bindparam("slug"), day=sa.bindparam("day"),
+    return insert.values(article_slug=sa.bindparam("slug"), language=sa.bindparam("language"), day=sa.bindparam("day"),
                          views=sa.bindparam("views")).on_conflict_do_update(
-        index_elements=[table.c.article_slug, table.c.day], set_={"views": table.c.views + insert.excluded.views})
+        index_elements=[table.c.article_slug, table.c.language, table.c.day],
+        set_={"views": table.c.views + insert.excluded.views})
 
 
 class ViewCounter:
@@ -51,17 +54,17 @@ class ViewCounter:
 
     def __init__(self, flush_seconds: float):
         self.flush_seconds = flush_seconds
-        self.pending: Counter[tuple[str, dt.date]] = Counter()
+        self.pending: Counter[tuple[str, str, dt.date]] = Counter()
         self.last_flush = time.monotonic()
         self.lock = threading.Lock()
 
-    def add(self, article_slug: str) -> bool:
+    def add(self, article_slug: str, language: str = "en") -> bool:
         """Count one view; True when it is time to write."""
         with self.lock:
-            self.pending[article_slug, dt.datetime.now(dt.timezone.utc).date()] += 1
+            self.pending[article_slug, language, dt.datetime.now(dt.timezone.utc).date()] += 1
             return time.monotonic() - self.last_flush >= self.flush_seconds
 
-    def take(self) -> Counter[tuple[str, dt.date]]:
+    def take(self) -> Counter[tuple[str, str, dt.date]]:
         with self.lock:
             taken, self.pending = self.pending, Counter()
             self.last_flush = time.monotonic()
@@ -72,9 +75,9 @@ def _counter() -> ViewCounter:
     return current_app.extensions["kb.views"]
 
 
-def count_view(article_slug: str) -> None:
-    """Add one view of the article today (UTC), written with the others when due."""
-    if _counter().add(article_slug):
+def count_view(article_slug: str, language: str = "en") -> None:
+    """Add one view of the article today (UTC) in ``language``, written with the others when due."""
+    if _counter().add(article_slug, language):
         flush_views()
 
 
@@ -88,7 +91,8 @@ def flush_views() -> None:
     views = _counter().take()
     if not views:
         return
-    rows = [{"slug": slug, "day": day, "views": count} for (slug, day), count in views.items()]
+    rows = [{"slug": slug, "language": language, "day": day, "views": count}
+            for (slug, language, day), count in views.items()]
     try:
         with write_transaction() as connection:
             if connection.dialect.name == "postgresql":

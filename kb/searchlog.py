@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import db, write_transaction
+from kb.languages import current_language
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +35,30 @@ class SearchLog(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
     # What the shopper did next, e.g. "contacted" or "helped"; set later, so nullable.
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    # The language searched in (searches from before languages were English).
+    language: Mapped[str] = mapped_column(sa.String(16), server_default="en")
 
 
 def normalize_query(query: str) -> str:
     return " ".join(query.split()).lower()[:MAX_QUERY_CHARS]
 
 
-def record_search(query: str, results: int, category: str | None = None) -> int | None:
+def record_search(query: str, results: int, category: str | None = None, language: str | None = None) -> int | None:
     """Store one search and return its row id; a database error is logged and swallowed (None).
 
     Logging a search must never cost the shopper their results page, so a
-    locked or unreachable database only loses this row.
+    locked or unreachable database only loses this row. On PostgreSQL the
+    commit does not wait for the disk (``synchronous_commit`` off, for this
+    transaction only), as for page views: a crash can lose the last few
+    searches, and the results page no longer waits for a flush.
     """
     row = {"query": normalize_query(query), "results": results,
-           "category": category[:MAX_CATEGORY_CHARS] if category else None}
+           "category": category[:MAX_CATEGORY_CHARS] if category else None,
+           "language": (language or current_language())[:16]}
     try:
         with write_transaction() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             return connection.execute(sa.insert(SearchLog).returning(SearchLog.id), row).scalar_one()
     except sa.exc.SQLAlchemyError as error:
         log.warning("search not logged (%s): %s", type(error).__name__, error)

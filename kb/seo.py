@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from kb.addresses import article_url, external_url, published_article
 from kb.content import Article, Category, Library
+from kb.languages import (article_in, article_languages, current_language, default_language, languages, prefix)
 from kb.render import Heading, plain_text
 
 bp = Blueprint("seo", __name__)
@@ -56,7 +57,7 @@ def page_meta() -> PageMeta | None:
             return PageMeta(external_url("site.category", slug=category.slug), category.title,
                             category.description, "website")
     if request.endpoint == "site.article":
-        article = published_article(args.get("slug"))
+        article = published_article(args.get("slug"), current_language())
         if article is not None:
             return PageMeta(article_url(article), article.title, article.summary, "article")
     return None
@@ -124,7 +125,7 @@ def structured_data(article: Article, category: Category | None) -> dict:
         "description": article.summary,
         "url": url,
         "mainEntityOfPage": url,
-        "inLanguage": "en",
+        "inLanguage": article.language or default_language(),
         "keywords": list(article.tags),
         "publisher": {"@type": "Organization", "name": current_app.config["KB_SITE_NAME"],
                       "url": external_url("site.home")},
@@ -152,15 +153,78 @@ def category_updated(lib: Library, category: Category) -> dt.date | None:
     return max(dates, default=None)
 
 
+# ---------------------------------------------------------------- languages
+
+def offered_languages(lib: Library) -> list[str]:
+    """The default language, and each other one with at least one published translation.
+
+    A language with nothing translated yet is still served (every page falls
+    back to the original), but not offered to crawlers as a version of its own.
+    """
+    return [code for code in languages() if code == default_language()
+            or (code in lib.translations and any(not a.draft for a in lib.translations[code].articles.values()))]
+
+
+def original_of(article: Article) -> str:
+    """The default-language slug an article is, or translates."""
+    if not article.language or article.language == default_language():
+        return article.slug
+    return library().translations[article.language].originals.get(article.slug, article.slug)
+
+
+def article_alternates(article: Article) -> list[tuple[str, str]]:
+    """hreflang and address of each language the article is written in, then x-default (the original)."""
+    original = original_of(article)
+    codes = article_languages(original) or [article.language or default_language()]
+    found = [(code, article_url(article_in(original, code) or article)) for code in codes]
+    return found + [("x-default", found[0][1])]
+
+
+def page_alternates() -> list[tuple[str, str]]:
+    """hreflang alternates of the page being served (base.html puts them in every indexable page)."""
+    args = request.view_args or {}
+    if request.endpoint == "site.article":
+        article = published_article(args.get("slug"), current_language())
+        return article_alternates(article) if article is not None else []
+    if request.endpoint not in ("site.home", "site.category"):
+        return []
+    found = [(code, external_url(request.endpoint, **args, lang=prefix(code))) for code in offered_languages(library())]
+    return found + [("x-default", found[0][1])]
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    loc: str
+    lastmod: dt.date | None
+    alternates: tuple[tuple[str, str], ...] = ()
+
+
+def sitemap_entries(lib: Library) -> list[SitemapEntry]:
+    """Every indexable address in every offered language, each with its hreflang alternates."""
+    codes = offered_languages(lib)
+    entries = []
+    pages = [("site.home", {}, None)] + [("site.category", {"slug": c.slug}, category_updated(lib, c))
+                                         for c in lib.categories]
+    for endpoint, args, updated in pages:
+        alternates = tuple((code, external_url(endpoint, **args, lang=prefix(code))) for code in codes)
+        alternates = alternates + (("x-default", alternates[0][1]),) if len(codes) > 1 else ()
+        entries += [SitemapEntry(external_url(endpoint, **args, lang=prefix(code)), updated, alternates)
+                    for code in codes]
+    for code in codes:
+        for article in lib.translations[code].published if code in lib.translations else lib.published:
+            alternates = tuple(article_alternates(article))
+            entries.append(SitemapEntry(article_url(article), article.updated,
+                                        alternates if len(alternates) > 2 else ()))
+    return entries
+
+
 def _xml(template: str, mimetype: str, **context) -> Response:
     return Response(render_template(template, **context), mimetype=mimetype)
 
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    lib = library()
-    return _xml("sitemap.xml", "application/xml", articles=lib.published, categories=lib.categories,
-                category_updated=lambda category: category_updated(lib, category))
+    return _xml("sitemap.xml", "application/xml", entries=sitemap_entries(library()))
 
 
 @bp.route("/feed.xml")
@@ -188,5 +252,5 @@ def atom_time(day: dt.date) -> str:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(page_meta=page_meta, structured_data=structured_data)
+    app.jinja_env.globals.update(page_meta=page_meta, structured_data=structured_data, page_alternates=page_alternates)
     app.jinja_env.filters["atom_time"] = atom_time

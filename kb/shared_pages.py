@@ -18,6 +18,7 @@ from flask import current_app, render_template, request, session
 
 from kb.feedback.visitors import form_token
 from kb.fragments import kept
+from kb.languages import current_language
 
 # Rendered where the form token goes; random, so no article can contain it by chance.
 TOKEN_MARK = f"kb-form-token-{secrets.token_hex(12)}"
@@ -31,6 +32,8 @@ def render_shared(template: str, version: tuple, **context) -> str:
     """
     if session.get("_flashes"):
         return render_template(template, **context)
-    page = kept(current_app.jinja_env, "page", (template, request.scheme, request.host, request.path),
+    # The language is in the key: the home page at "/" answers in the browser's language.
+    page = kept(current_app.jinja_env, "page", (template, request.scheme, request.host, request.path,
+                                                current_language()),
                 lambda: render_template(template, form_token=TOKEN_MARK, **context), version)
     return page.replace(TOKEN_MARK, form_token()) if TOKEN_MARK in page else page

@@ -5,13 +5,17 @@ import datetime as dt
 import logging
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
 from kb.contact import opening_hours_text
 from kb.content import Library
 from kb.extensions import db
 from kb.feedback import feedback_state
+from kb.addresses import published_article
 from kb.fragments import FragmentCache
+from kb.languages import (article_in, current_language, default_language, home_follows_browser, library_for,
+                          localized, original_slug)
 from kb.pageviews import count_view
 from kb.search import current_search, normalize
 from kb.searchlog import record_search
@@ -25,7 +29,8 @@ SUGGESTIONS = 5
 
 
 def library() -> Library:
-    return current_app.extensions["kb.library"]
+    """The library of the language being served."""
+    return library_for()
 
 
 def current_time() -> dt.datetime:
@@ -38,43 +43,73 @@ def contact_minute() -> int:
     return int(current_time().timestamp() // 60)
 
 
-@bp.route("/")
+@localized(bp, "/")
 def home():
     lib = library()
-    counts = {c.slug: len(lib.in_category(c.slug)) for c in lib.categories}
-    return render_shared("home.html", (contact_minute(),), categories=lib.categories, counts=counts,
+    counts = {c.slug: len(category_articles(c.slug)) for c in lib.categories}
+    page = render_shared("home.html", (contact_minute(),), categories=lib.categories, counts=counts,
                          featured=lib.featured())
+    if not home_follows_browser():
+        return page
+    response = current_app.make_response(page)
+    response.vary.add("Accept-Language")  # the same address answers in the browser's language
+    return response
 
 
-@bp.route("/categories/<slug>")
+def category_articles(slug: str) -> list:
+    """A topic's articles in the language served, then the originals not translated yet."""
+    lib = library()
+    articles = lib.in_category(slug)
+    if lib.language and lib.language != default_language():
+        default = library_for(default_language())
+        articles += [a for a in default.in_category(slug) if a.slug not in lib.by_original]
+    return articles
+
+
+@localized(bp, "/categories/<slug>")
 def category(slug: str):
     lib = library()
     found = lib.category(slug)
     if found is None:
         abort(404)
     return render_shared("category.html", (contact_minute(),), category=found,
-                         articles=lib.in_category(slug), categories=lib.categories)
+                         articles=category_articles(slug), categories=lib.categories)
 
 
-@bp.route("/articles/<slug>")
+def _hidden(article) -> bool:
+    return article is None or (article.draft and not current_app.config["KB_SHOW_DRAFTS"])
+
+
+@localized(bp, "/articles/<slug>")
 def article(slug: str):
     lib = library()
     if slug in lib.aliases:
         return redirect(url_for("site.article", slug=lib.aliases[slug]), 301)
     found = lib.articles.get(slug)
-    if found is None or (found.draft and not current_app.config["KB_SHOW_DRAFTS"]):
+    language = current_language()
+    fallback = False
+    if _hidden(found) and language != default_language():
+        original = original_slug(slug, language)
+        translated = article_in(original, language) if original else None
+        if not _hidden(translated) and translated.slug != slug:  # the original's slug: its translation's address
+            return redirect(url_for("site.article", slug=translated.slug), 301)
+        # Not translated yet: the original, with a note, never a 404.
+        found, fallback = (library_for(default_language()).articles.get(original) if original else None), True
+        if not _hidden(found):
+            lib = library_for(default_language())
+    if _hidden(found):
         abort(404)
     if request.method == "GET" and not found.draft:  # HEAD is link checkers; drafts are editors' previews
-        count_view(found.slug)
+        count_view(found.slug, language)
     feedback = feedback_state(found)
-    context = {"article": found, "category": lib.category(found.category), "related": lib.related.get(slug, ()),
-               "feedback": feedback}
+    context = {"article": found, "category": library().category(found.category),
+               "related": lib.related.get(found.slug, ()), "feedback": feedback, "fallback": fallback}
     if feedback.vote:  # the visitor's own vote shows on the page
         return render_template("article.html", **context)
     return render_shared("article.html", (contact_minute(), feedback.summary), **context)
 
 
-@bp.route("/search")
+@localized(bp, "/search")
 def search():
     query = normalize(request.args.get("q", ""))
     category = request.args.get("category") or None
@@ -83,13 +118,13 @@ def search():
     titles = {c.slug: c.title for c in library().categories}
     agent = request.args.get("view") == "agent"
     if query and results.page == 1 and not agent and not results.unavailable:  # shoppers' searches, once each
-        record_search(current_search().loggable(query), results.total, category)
+        record_search(current_search().loggable(query), results.total, category, current_language())
     template = "search_agent.html" if agent else "search.html"
     return render_template(template, query=query, results=results, category_titles=titles,
                            contact_prominent=bool(query) and not results.total)
 
 
-@bp.route("/search.json")
+@localized(bp, "/search.json")
 def search_json():
     """Instant results for the search box: the last word may be unfinished."""
     results = current_search().search(request.args.get("q", ""), per_page=INSTANT_RESULTS, prefix=True)
@@ -100,9 +135,24 @@ def search_json():
         total=results.total,
         unavailable=results.unavailable,
         results=[{"title": hit.title, "category": titles.get(hit.category, ""), "section": hit.section,
-                  "url": url_for("site.article", slug=hit.slug, _anchor=hit.anchor)} for hit in results.hits],
+                  "url": url_for("site.article", slug=hit.slug, _anchor=hit.anchor),
+                  **({"language": hit.language} if hit.language else {})} for hit in results.hits],
         more=url_for("site.search", q=results.query),
+        all=ngettext("See all %(num)s results", "See all %(num)s results", results.total),
+        said=_instant_status(results),
     )
+
+
+def _instant_status(results) -> str:
+    """What a screen reader hears as instant results change, in the page's language."""
+    if results.unavailable:
+        said = gettext("Search isn’t working right now. Browse the topics or contact us.")
+    elif not results.total:
+        said = gettext("No articles found. Press Enter to search anyway.")
+    else:
+        said = ngettext("%(num)s article found, use the arrow keys to choose.",
+                        "%(num)s articles found, use the arrow keys to choose.", results.total)
+    return gettext("Showing results for %(query)s.", query=results.showing) + " " + said if results.showing else said
 
 
 def _contact_panel() -> dict:
@@ -111,8 +161,8 @@ def _contact_panel() -> dict:
     The panel's text changes at most once a minute, so templates cache it
     under ``contact_minute`` and call ``contact_panel()`` only on a miss.
     """
-    lib = current_app.extensions.get("kb.library")
-    contact = lib.contact if lib else None
+    lib = library_for() if "kb.library" in current_app.extensions else None
+    contact = lib.contact if lib else None  # a language may have its own labels, numbers and hours
     now = current_time()
     return {
         "contact_minute": int(now.timestamp() // 60),
@@ -121,11 +171,10 @@ def _contact_panel() -> dict:
 
 
 def _page_not_found(error: HTTPException):
-    lib = library()
     words = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
     hits = current_search().search(words, per_page=SUGGESTIONS).hits if words else ()
-    suggestions = [lib.articles[hit.slug] for hit in hits]
-    return render_template("error.html", code=404, title="Sorry, we can’t find that page",
+    suggestions = [article for hit in hits if (article := published_article(hit.slug, current_language()))]
+    return render_template("error.html", code=404, title=gettext("Sorry, we can’t find that page"),
                            suggestions=suggestions), 404
 
 
@@ -133,7 +182,7 @@ def _server_error(error: Exception):
     """The error page must not reuse a session a failed query left broken."""
     log.exception("error while serving %s", request.path, exc_info=error)
     db.session.rollback()
-    return render_template("error.html", code=500, title="Something went wrong on our side",
+    return render_template("error.html", code=500, title=gettext("Something went wrong on our side"),
                            suggestions=[]), 500
 
 

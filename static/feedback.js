@@ -8,11 +8,15 @@
   var details = section.querySelector(".feedback-details");
   var comment = details.querySelector("textarea");
   var left = details.querySelector("[data-max]");
-  var FAILED = "We couldn’t send your feedback. Please check your connection and try again.";
+  // Words in the page's language, from the template; English when a page has none.
+  var FAILED = section.dataset.failed || "We couldn’t send your feedback. Please check your connection and try again.";
 
   function showCharactersLeft() {
     var remaining = Number(left.dataset.max) - comment.value.length;
-    left.textContent = remaining.toLocaleString("en-GB") + (remaining === 1 ? " character left" : " characters left");
+    var number = remaining.toLocaleString(document.documentElement.lang === "en" ? "en-GB" : document.documentElement.lang);
+    var words = remaining === 1 ? left.dataset.one : left.dataset.many;
+    left.textContent = words ? words.replace("{n}", number)
+      : number + (remaining === 1 ? " character left" : " characters left");
   }
 
   function showVote(vote, fromDetails) {

@@ -74,12 +74,13 @@
         list.appendChild(option(input.id + "-option-" + i, result.url, result.title, detail));
       });
       if (data.total > data.results.length) {
-        list.appendChild(option(input.id + "-option-all", data.more, "See all " + data.total + " results", ""));
+        list.appendChild(option(input.id + "-option-all", data.more, data.all || "See all " + data.total + " results", ""));
       }
-      var said = data.unavailable ? "Search isn’t working right now. Browse the topics or contact us."
+      var said = data.said ? data.said  // in the page's language, from the server
+        : data.unavailable ? "Search isn’t working right now. Browse the topics or contact us."
         : data.total === 0 ? "No articles found. Press Enter to search anyway."
         : data.total + (data.total === 1 ? " article" : " articles") + " found, use the arrow keys to choose.";
-      if (data.showing) said = "Showing results for " + data.showing + ". " + said;
+      if (data.showing && !data.said) said = "Showing results for " + data.showing + ". " + said;
       status.textContent = said;
       list.hidden = data.results.length === 0;
       input.setAttribute("aria-expanded", list.hidden ? "false" : "true");

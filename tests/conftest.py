@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from kb import create_app
 from kb.extensions import db, sqlalchemy_url
+from kb.i18n import compile_catalogs
 
 CATEGORIES = """\
 - slug: orders-and-shipping
@@ -58,6 +59,12 @@ class Content:
         front = {"title": title or slug.replace("-", " ").capitalize(), "category": category, **fields}
         lines = "\n".join(f"{key}: {value}" for key, value in front.items())
         return self.write(f"{category}/{slug}.md", f"---\n{lines}\n---\n{textwrap.dedent(body)}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def interface_catalogs():
+    """The German interface needs its compiled catalog; ./dev test compiles it, a bare pytest run does here."""
+    compile_catalogs()
 
 
 @pytest.fixture

@@ -148,7 +148,22 @@ def test_related_articles_share_a_tag_or_category(content):
 
 def test_demo_content_loads_without_errors():
     from kb import ROOT
-    library = load_library(ROOT / "articles")
+    from kb.translations import load_languages
+    library = load_languages(ROOT / "articles", ("en", "de"))
     assert [str(p) for p in library.problems if p.level == "error"] == []
     assert len(library.published) >= 40
     assert {a.category for a in library.published} == {c.slug for c in library.categories}
+    assert len(library.translations["de"].published) >= 12
+
+
+def test_related_articles_put_most_shared_tags_first_with_the_category_counting_as_two(content):
+    content.article("lost-parcel", tags="[tracking, parcel]", order=5)  # 2 tags + category: 4
+    content.article("delivery-times", tags="[parcel]")  # 1 tag + category: 3
+    content.article("customs-charges", order=1)  # category only: 2, first of the 2s by order
+    content.article("courier-tracking", category="returns-and-refunds", tags="[tracking, parcel]")  # 2 tags: 2
+    content.article("parcel-lockers", tags="[lockers]", order=200)  # 2, but after the limit of 4
+    content.article("gift-cards", category="returns-and-refunds", tags="[gifts]")  # nothing in common
+    library = load_library(content.root)
+    assert [a.slug for a in library.related["track-your-order"]] == [
+        "lost-parcel", "delivery-times", "customs-charges", "courier-tracking"]
+    assert "track-your-order" not in [a.slug for a in library.related["gift-cards"]]

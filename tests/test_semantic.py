@@ -74,6 +74,14 @@ def test_vectors_are_unit_length_deterministic_and_closer_for_similar_questions(
     assert first[0] @ first[1] > first[0] @ first[2] + 0.2
 
 
+def test_embedding_on_several_processes_gives_each_text_its_own_vector(embedder):
+    # The index build shares batches out to forked processes; every vector must come back to its text.
+    texts = [f"question number {n} about {topic}" for n in range(70) for topic in ("refunds", "boots")]
+    shared = embedder.embed(texts, 16, processes=2)
+    assert abs(shared - embedder.embed(texts, 16)).max() < 1e-6
+    assert shared[0] @ shared[2] > shared[0] @ shared[1]  # refunds nearer refunds than boots
+
+
 def test_question_sharing_no_word_with_the_article_finds_it(damaged_parcel, make_app, embedder):
     question = "box came smashed"
     article = (damaged_parcel.root / "orders-and-shipping" / "damaged-parcel.md").read_text().lower()

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
+from flask_babel import format_decimal, lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
@@ -27,6 +28,7 @@ from wtforms.validators import AnyOf, InputRequired, Length
 from kb.content import Article
 from kb.extensions import db
 from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tally, visitor_vote
+from kb.languages import current_language, default_language, library_for, localized
 from kb.feedback.visitors import (address_hash, has_form_session, new_visitor_id, page_csrf_token,
                                   remember_visitor, visitor_from_cookie)
 from kb.ratelimit import ClientLimit, RateLimited
@@ -34,18 +36,19 @@ from kb.ratelimit import ClientLimit, RateLimited
 bp = Blueprint("feedback", __name__)
 log = logging.getLogger(__name__)
 
+# Lazy: each is read in the language of the request that shows it.
 REASONS = {
-    "not-answered": "It didn’t answer my question",
-    "out-of-date": "It’s out of date",
-    "hard-to-follow": "It’s hard to follow",
-    "other": "Something else",
+    "not-answered": lazy_gettext("It didn’t answer my question"),
+    "out-of-date": lazy_gettext("It’s out of date"),
+    "hard-to-follow": lazy_gettext("It’s hard to follow"),
+    "other": lazy_gettext("Something else"),
 }
-THANKS_YES = "Thanks for your feedback!"
-THANKS_NO = "Thanks for telling us. What went wrong? Tell us below, or talk to a person."
-THANKS_DETAILS = "Thanks, your feedback helps us improve this article."
-UNAVAILABLE = "Sorry, we couldn’t record your vote right now. Please try again in a few minutes."
-TOO_MANY = "You’ve sent a lot of feedback in a short time. Please wait a minute and try again."
-EXPIRED = "This form has expired or didn’t come from our page. Reload the page and try again."
+THANKS_YES = lazy_gettext("Thanks for your feedback!")
+THANKS_NO = lazy_gettext("Thanks for telling us. What went wrong? Tell us below, or talk to a person.")
+THANKS_DETAILS = lazy_gettext("Thanks, your feedback helps us improve this article.")
+UNAVAILABLE = lazy_gettext("Sorry, we couldn’t record your vote right now. Please try again in a few minutes.")
+TOO_MANY = lazy_gettext("You’ve sent a lot of feedback in a short time. Please wait a minute and try again.")
+EXPIRED = lazy_gettext("This form has expired or didn’t come from our page. Reload the page and try again.")
 
 
 def _unix_newlines(text: str | None) -> str | None:
@@ -114,8 +117,9 @@ def helpful_summary(article_slug: str) -> str | None:
     if ratio is None:
         return None
     share, total = ratio
-    shoppers = "shopper" if total == 1 else "shoppers"
-    return f"{round(100 * share)}% of {total:,} {shoppers} found this helpful"
+    return ngettext("%(percent)s%% of %(count)s shopper found this helpful",
+                    "%(percent)s%% of %(count)s shoppers found this helpful", total,
+                    percent=round(100 * share), count=format_decimal(total))
 
 
 def feedback_state(article: Article) -> FeedbackState:
@@ -137,14 +141,19 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
+def _shown_article(slug: str) -> Article | None:
+    """The article at ``slug`` in the language of the address, or the original it falls back to."""
+    return library_for().articles.get(slug) or library_for(default_language()).articles.get(slug)
+
+
 def _votable(slug: str) -> Article:
-    article = current_app.extensions["kb.library"].articles.get(slug)
+    article = _shown_article(slug)
     if article is None or article.draft:
         abort(400, description=f"There is no article called “{slug}” to give feedback on.")
     return article
 
 
-@bp.post("/articles/<slug>/feedback")
+@localized(bp, "/articles/<slug>/feedback", methods=["POST"])
 def vote(slug: str):
     article = _votable(slug)
     form = FeedbackForm()
@@ -155,12 +164,12 @@ def vote(slug: str):
     voter = Voter(visitor or new_visitor_id(), address_hash(request.remote_addr or ""), visitor is not None)
     limit = ClientLimit("feedback", voter.address_hash, current_app.config["KB_FEEDBACK_RATE_LIMIT"])
     try:
-        record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit)
+        record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit, current_language())
     except sa.exc.SQLAlchemyError as error:
         log.warning("vote on %s not recorded (%s): %s", slug, type(error).__name__, error)
-        raise ServiceUnavailable(UNAVAILABLE)
+        raise ServiceUnavailable(str(UNAVAILABLE))
     current_app.extensions["kb.tallies"].pop(slug, None)
-    message = THANKS_DETAILS if ballot.details else THANKS_YES if ballot.helpful else THANKS_NO
+    message = str(THANKS_DETAILS if ballot.details else THANKS_YES if ballot.helpful else THANKS_NO)
     if _wants_json():
         response = jsonify(message=message, vote="yes" if ballot.helpful else "no")
     else:
@@ -191,7 +200,7 @@ def _confirm_first_vote(slug: str):
     from another site ends on this page too, and votes only if the shopper
     presses the button.
     """
-    article = current_app.extensions["kb.library"].articles.get(slug)
+    article = _shown_article(slug)
     form = FeedbackForm()
     if article is None or article.draft or not form.validate():
         return None
@@ -204,7 +213,7 @@ def _confirm_first_vote(slug: str):
 @bp.errorhandler(503)
 def _refused(error: HTTPException):
     """Refusals as the sender can read them: JSON for the script, a short page for a plain form."""
-    message = {CSRFError: EXPIRED, RateLimited: TOO_MANY}.get(type(error), error.description)
+    message = str({CSRFError: EXPIRED, RateLimited: TOO_MANY}.get(type(error), error.description))
     if isinstance(error, CSRFError):
         log.info("feedback refused: %s", error.description)
     if _wants_json():
@@ -215,7 +224,7 @@ def _refused(error: HTTPException):
         if confirm is not None:
             return confirm
     return render_template("feedback_refused.html", code=error.code, message=message,
-                           article=current_app.extensions["kb.library"].articles.get(slug)), error.code
+                           article=_shown_article(slug)), error.code
 
 
 def _content_commit(folder: Path) -> str | None:

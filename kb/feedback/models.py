@@ -20,6 +20,7 @@ from kb.extensions import db, write_transaction
 from kb.ratelimit import ClientLimit
 
 SLUG_CHARS = 200
+LANGUAGE_CHARS = 16
 MAX_COMMENT_CHARS = 1000
 # A visitor without our cookie whose address voted on the article this recently is the same visitor.
 ADDRESS_WINDOW = dt.timedelta(hours=24)
@@ -47,6 +48,8 @@ class Vote(db.Model):
     content_commit: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    # The language of the page the vote was cast on (votes from before languages were English).
+    language: Mapped[str] = mapped_column(sa.String(LANGUAGE_CHARS), server_default="en")
 
 
 class Comment(db.Model):
@@ -88,8 +91,8 @@ class VisitorVote:
 
 
 VOTE_FIELDS = ("article_slug", "visitor_id", "address_hash", "helpful", "reasons", "source_hash", "content_commit",
-               "created_at", "updated_at")
-CHANGED_BY_A_NEW_ANSWER = ("helpful", "address_hash", "source_hash", "content_commit", "updated_at")
+               "created_at", "updated_at", "language")
+CHANGED_BY_A_NEW_ANSWER = ("helpful", "address_hash", "source_hash", "content_commit", "updated_at", "language")
 
 
 def _insert(table: sa.Table, dialect: str) -> sa.Insert:
@@ -136,10 +139,11 @@ def _save_comment(connection: sa.Connection, vote_id: int, article_slug: str, te
 
 
 def record_vote(article: Article, ballot: Ballot, voter: Voter, content_commit: str | None,
-                limit: ClientLimit) -> None:
+                limit: ClientLimit, language: str = "en") -> None:
     """Count the voter's hit against ``limit`` and store the vote (reasons, comment) in one write transaction.
 
-    Over the limit it raises RateLimited, and nothing changes.
+    ``language`` is the page's (an original read through another language's
+    address counts there). Over the limit it raises RateLimited, and nothing changes.
     """
     now = utcnow()
     # A Yes clears the reasons; a No from the Yes/No buttons keeps the reasons given before.
@@ -148,6 +152,7 @@ def record_vote(article: Article, ballot: Ballot, voter: Voter, content_commit: 
         "article_slug": article.slug, "visitor_id": voter.visitor_id, "address_hash": voter.address_hash,
         "helpful": ballot.helpful, "reasons": "" if ballot.helpful else " ".join(ballot.reasons),
         "source_hash": article.source_hash, "content_commit": content_commit, "created_at": now, "updated_at": now,
+        "language": language[:LANGUAGE_CHARS],
     }
     with write_transaction() as connection:
         limit.hit(connection)

@@ -11,7 +11,9 @@ written to the search log: an editor checking a gap must not add to it.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
@@ -26,6 +28,7 @@ from kb.pageviews import flush_views
 from kb.insights import access, reports
 from kb.insights.export import EXPORTS, to_csv
 from kb.insights.period import PRESETS, Period, PeriodError, parse_period
+from kb.translations import Outdated, outdated
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 
@@ -37,6 +40,38 @@ EXPIRED = "The login form expired. Enter the password again."
 
 def library() -> Library:
     return current_app.extensions["kb.library"]
+
+
+def library_of(period: Period) -> Library:
+    """The articles a period's numbers are about: with a language chosen, its own and the originals it falls back to."""
+    default = library()
+    translated = default.translations.get(period.language or "")
+    if translated is None:
+        return default
+    return dataclasses.replace(translated, articles={**default.articles, **translated.articles})
+
+
+def outdated_translations() -> list[Outdated]:
+    """Translations whose original changed since, worked out once per process (it asks git)."""
+    found = current_app.extensions.get("kb.outdated")
+    if found is None:
+        found = outdated(library(), Path(current_app.config["KB_CONTENT_DIR"]))
+        current_app.extensions["kb.outdated"] = found
+    return found
+
+
+def article_link(slug: str, language: str | None = None) -> str:
+    """An article's page in the language it was counted in; slugs of translations lead to their language."""
+    default = library()
+    if language and language != default.language:
+        return url_for("site.article", slug=slug, lang=language)
+    if slug not in default.articles:
+        language = next((code for code, t in default.translations.items() if slug in t.articles), None)
+    return url_for("site.article", slug=slug, lang=language)
+
+
+def _period():
+    return parse_period(request.args, today(), current_app.config["KB_LANGUAGES"])
 
 
 def today() -> dt.date:
@@ -86,11 +121,11 @@ def _write_pending_views() -> None:
 @access.editors_only
 def page():
     try:
-        period = parse_period(request.args, today())
+        period = _period()
     except PeriodError as error:
         return render_template("insights.html", error=str(error), presets=PRESETS, period=None,
                                exports=EXPORTS), 400
-    lib = library()
+    lib = library_of(period)
     return render_template(
         "insights.html", period=period, presets=PRESETS,
         articles=reports.article_rows(period, lib), sparkline=_sparkline,
@@ -99,8 +134,8 @@ def page():
         top_searches=reports.top_searches(period, PAGE_ROWS),
         gaps=reports.searches_without_results(period, PAGE_ROWS),
         contacted=reports.searches_then_contacted(period, PAGE_ROWS),
-        reviews=reports.overdue_reviews(lib, today()),
-        page_rows=PAGE_ROWS, search_link=search_link, exports=EXPORTS, **_charts(period))
+        reviews=reports.overdue_reviews(lib, today()), outdated=outdated_translations(),
+        page_rows=PAGE_ROWS, search_link=search_link, article_link=article_link, exports=EXPORTS, **_charts(period))
 
 
 @bp.get("/<name>.csv")
@@ -110,10 +145,10 @@ def export(name: str):
     if table is None:
         abort(404)
     try:
-        period = parse_period(request.args, today())
+        period = _period()
     except PeriodError as error:
         return Response(str(error), 400, mimetype="text/plain")
-    body = to_csv(table.headers, table.rows(period, library(), today(), external_search_link))
+    body = to_csv(table.headers, table.rows(period, library_of(period), today(), external_search_link))
     filename = f"{name}-{period.first}-to-{period.last}.csv"
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -47,7 +47,7 @@ def _articles(period, library, _today, _link):
 
 def _feedback(period, library, _today, _link):
     for vote in reports.latest_no_votes(period, library, limit=None):
-        yield _moment(vote.when), vote.title, "; ".join(REASONS.get(r, r) for r in vote.reasons), vote.comment
+        yield _moment(vote.when), vote.title, "; ".join(str(REASONS.get(r, r)) for r in vote.reasons), vote.comment
 
 
 def _versions(period, library, _today, _link):

@@ -6,6 +6,7 @@ CSV, so an export always holds what the page showed.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ class Period:
     first: dt.date
     last: dt.date  # included
     preset: int | None = None  # 7, 30 or 90 when chosen from the presets
+    language: str | None = None  # only votes, searches and views in this language; None: all
 
     @property
     def days(self) -> list[dt.date]:
@@ -42,14 +44,15 @@ class Period:
     def previous(self) -> Period:
         """The period of the same length just before, for trends."""
         length = dt.timedelta(days=len(self.days))
-        return Period(self.first - length, self.first - dt.timedelta(days=1))
+        return Period(self.first - length, self.first - dt.timedelta(days=1), language=self.language)
 
     @property
     def args(self) -> dict[str, str]:
-        """The query arguments that address this period again."""
+        """The query arguments that address this period (and language) again."""
+        chosen = {"language": self.language} if self.language else {}
         if self.preset:
-            return {"period": str(self.preset)}
-        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+            return {"period": str(self.preset), **chosen}
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), **chosen}
 
     @property
     def label(self) -> str:
@@ -65,8 +68,18 @@ def _date(text: str, name: str) -> dt.date:
         raise PeriodError(f"'{name}' should be a date like 2026-03-31, got {text!r}.") from None
 
 
-def parse_period(args, today: dt.date) -> Period:
-    """The period asked for in ``args`` (a request's query), or the last DEFAULT_DAYS days."""
+def parse_period(args, today: dt.date, languages: tuple[str, ...] = ()) -> Period:
+    """The period asked for in ``args`` (a request's query), or the last DEFAULT_DAYS days.
+
+    ``language=de`` keeps the numbers of one of ``languages``.
+    """
+    language = args.get("language") or None
+    if language is not None and language not in languages:
+        raise PeriodError(f"'language' should be one of {', '.join(languages)}, got {language!r}.")
+    return dataclasses.replace(_dates(args, today), language=language)
+
+
+def _dates(args, today: dt.date) -> Period:
     if args.get("from") or args.get("to"):
         first = _date(args.get("from", ""), "from")
         last = _date(args.get("to") or today.isoformat(), "to")

@@ -46,6 +46,11 @@ def _in(column: sa.ColumnElement, period: Period) -> sa.ColumnElement:
     return sa.and_(column >= period.start, column < period.end)
 
 
+def _language(column: sa.ColumnElement, period: Period) -> sa.ColumnElement:
+    """Only the period's language, when the editor chose one."""
+    return column == period.language if period.language else sa.true()
+
+
 def ratio(helpful: int, total: int) -> float | None:
     return helpful / total if total else None
 
@@ -77,7 +82,7 @@ class ArticleRow:
 def _views(period: Period) -> dict[str, dict[dt.date, int]]:
     rows = db.session.execute(
         sa.select(PageView.article_slug, PageView.day, PageView.views)
-        .where(PageView.day >= period.first, PageView.day <= period.last))
+        .where(PageView.day >= period.first, PageView.day <= period.last, _language(PageView.language, period)))
     views: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for slug, day, count in rows:
         views[slug][_as_date(day)] = count
@@ -88,7 +93,7 @@ def _votes(period: Period) -> dict[str, tuple[int, int]]:
     """(helpful, all) votes per article whose latest answer falls in the period."""
     rows = db.session.execute(
         sa.select(Vote.article_slug, sa.func.sum(sa.case((Vote.helpful, 1), else_=0)), sa.func.count())
-        .where(_in(Vote.updated_at, period)).group_by(Vote.article_slug))
+        .where(_in(Vote.updated_at, period), _language(Vote.language, period)).group_by(Vote.article_slug))
     return {slug: (int(helpful), int(total)) for slug, helpful, total in rows}
 
 
@@ -112,7 +117,7 @@ def helpful_per_day(period: Period) -> list[Point]:
     day = _day(Vote.updated_at)
     rows = db.session.execute(
         sa.select(day, sa.func.sum(sa.case((Vote.helpful, 1), else_=0)), sa.func.count())
-        .where(_in(Vote.updated_at, period)).group_by(day))
+        .where(_in(Vote.updated_at, period), _language(Vote.language, period)).group_by(day))
     shares = {_as_date(when): ratio(int(helpful), int(total)) for when, helpful, total in rows}
     return [Point(when, shares.get(when)) for when in period.days]
 
@@ -132,7 +137,7 @@ def latest_no_votes(period: Period, library: Library, limit: int | None) -> list
     rows = db.session.execute(
         sa.select(Vote.article_slug, Vote.updated_at, Vote.reasons, Comment.body)
         .outerjoin(Comment, Comment.vote_id == Vote.id)
-        .where(Vote.helpful.is_(False), _in(Vote.updated_at, period))
+        .where(Vote.helpful.is_(False), _in(Vote.updated_at, period), _language(Vote.language, period))
         .order_by(Vote.updated_at.desc(), Vote.id.desc()).limit(limit))
     titles = {article.slug: article.title for article in library.articles.values()}
     return [NoVote(slug, titles.get(slug, slug), _utc(when), tuple(reasons.split()), body or "")
@@ -214,7 +219,7 @@ def _searches(period: Period, condition: sa.ColumnElement, limit: int | None) ->
     count = sa.func.count()
     rows = db.session.execute(
         sa.select(SearchLog.query, count, sa.func.max(SearchLog.created_at))
-        .where(_in(SearchLog.created_at, period), condition)
+        .where(_in(SearchLog.created_at, period), _language(SearchLog.language, period), condition)
         .group_by(SearchLog.query).order_by(count.desc(), SearchLog.query).limit(limit))
     return [SearchRow(query, int(searches), _utc(last)) for query, searches, last in rows]
 
@@ -235,7 +240,9 @@ def searches_then_contacted(period: Period, limit: int | None) -> list[SearchRow
 
 def searches_per_day(period: Period) -> list[Point]:
     day = _day(SearchLog.created_at)
-    rows = db.session.execute(sa.select(day, sa.func.count()).where(_in(SearchLog.created_at, period)).group_by(day))
+    rows = db.session.execute(sa.select(day, sa.func.count())
+                              .where(_in(SearchLog.created_at, period), _language(SearchLog.language, period))
+                              .group_by(day))
     counts = {_as_date(when): int(total) for when, total in rows}
     return [Point(when, counts.get(when, 0)) for when in period.days]
 

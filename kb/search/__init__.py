@@ -1,22 +1,33 @@
 """Search: what the app asks of the index, and the index's lifecycle in the app.
 
 The package keeps Whoosh in ``engine`` alone. Here the app gets one
-``Search`` per process: it opens the generation named by ``current``, moves to
-a new one when ``flask --app kb index`` switches it, re-reads the editors'
-synonyms when they change, and turns order numbers into a route to the
-tracking article instead of a failed search.
+``Search`` per language and process: it opens the generation named by
+``current``, moves to a new one when ``flask --app kb index`` switches it,
+re-reads the editors' synonyms when they change, and turns order numbers into
+a route to the tracking article instead of a failed search.
+
+Each language has its own index (``KB_INDEX_DIR/<code>/`` beside the
+default language's), built with its own analyzer from its translations.
+A search in a language other than the default lists its own articles
+first, then the default language's originals of articles not translated
+yet, marked as such: a shopper never misses an answer for want of a
+translation.
 """
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import threading
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from markupsafe import escape
 
+from kb.languages import current_language
 from kb.search import lifecycle, semantic
 from kb.search.finder import PER_PAGE, CategoryCount, Finder, Hit, Results
 from kb.search.lifecycle import CURRENT, current_generation, ensure_current
@@ -35,11 +46,15 @@ class Search:
     """The search a worker process serves from; one per app."""
 
     def __init__(self, index_dir: Path, library, content_dir: Path, order_number: str, tracking_article: str,
-                 embedder=None):
+                 embedder=None, language: str | None = None, fallback: Search | None = None):
         self.index_dir = index_dir
         self.embedder = embedder  # semantic search on: all-MiniLM-L6-v2, loaded once per process
         self.library = library
-        self.synonyms = SynonymsFile(content_dir / SYNONYMS_FILE, f"{content_dir.name}/{SYNONYMS_FILE}")
+        self.language = language
+        self.fallback = fallback  # the default language's search, for originals not translated yet
+        folder = content_dir / language if fallback is not None else content_dir
+        shown = f"{content_dir.name}/{language}" if fallback is not None else content_dir.name
+        self.synonyms = SynonymsFile(folder / SYNONYMS_FILE, f"{shown}/{SYNONYMS_FILE}", language)
         self.order_number = re.compile(order_number)
         self.tracking_article = tracking_article
         self._finder: Finder | None = None
@@ -63,7 +78,8 @@ class Search:
         generation = current_generation(self.index_dir)
         if generation is None:
             return
-        previous, self._finder, self._stamp = self._finder, Finder(generation, self.library, self.embedder), stamp
+        finder = Finder(generation, self.library, self.embedder, self.language)
+        previous, self._finder, self._stamp = self._finder, finder, stamp
         if previous is not None:
             previous.close()
 
@@ -91,15 +107,57 @@ class Search:
         query = normalize(raw_query)
         if self.is_order_number(query):
             return self._tracking(query)
+        if self.fallback is not None:
+            return self._with_originals(query, category, max(1, page), per_page, prefix, correct)
+        return self._own(query, category, page, per_page, prefix, correct)
+
+    def _own(self, query: str, category, page, per_page, prefix, correct) -> Results:
         finder = self.finder()
         if not query or finder is None:
             return Results(query, unavailable=bool(query) and finder is None)
         return finder.search(query, self.synonyms.current(), category=category, page=max(1, page),
                              per_page=per_page, prefix=prefix, correct=correct)
 
+    def _with_originals(self, query: str, category, page, per_page, prefix, correct) -> Results:
+        """This language's results, then what only the default language's index found.
+
+        An original found there is listed as its translation when it has
+        one (a word like "Klarna" or "tracking" may be in the original
+        only), else as itself, marked with its language. The originals are
+        searched for the words as typed (no spelling correction): corrected
+        into another language, a word finds nonsense.
+        """
+        window = page * per_page
+        own = self._own(query, category, 1, window, prefix, correct)
+        other = self.fallback.search(query, category=category, per_page=window, prefix=prefix, correct=False)
+        listed = {hit.slug for hit in own.hits}
+        originals = []
+        for hit in other.hits:
+            mine = self.library.articles.get(self.library.by_original.get(hit.slug, ""))
+            if mine is None or mine.draft:
+                originals.append(replace(hit, language=self.fallback.language))
+            elif mine.slug not in listed:
+                listed.add(mine.slug)
+                originals.append(Hit(slug=mine.slug, title=mine.title, category=mine.category, anchor=None,
+                                     section=None, snippet=escape(mine.summary)))
+        total = own.total + other.total - (len(other.hits) - len(originals))
+        counts = Counter({c.slug: c.count for c in own.categories})
+        counts.update({c.slug: c.count for c in other.categories})
+        start = (page - 1) * per_page
+        return Results(
+            query, hits=(own.hits + tuple(originals))[start:start + per_page], total=total, page=page,
+            pages=math.ceil(total / per_page), category=category,
+            categories=tuple(CategoryCount(slug, n) for slug, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))),
+            showing=own.showing, fuzzy=own.fuzzy and not originals,
+            unavailable=own.unavailable and other.unavailable)
+
     def _tracking(self, query: str) -> Results:
         """An order or tracking number: the tracking article, not an empty page."""
-        article = self.library.articles.get(self.tracking_article)
+        slug = self.library.by_original.get(self.tracking_article, self.tracking_article)
+        article = self.library.articles.get(slug)
+        if article is None and self.fallback is not None:
+            found = self.fallback._tracking(query)
+            return replace(found, hits=tuple(replace(hit, language=self.fallback.language) for hit in found.hits))
         if article is None:
             return Results(query, order_number=True)
         hit = Hit(slug=article.slug, title=article.title, category=article.category, anchor=None, section=None,
@@ -108,13 +166,25 @@ class Search:
 
 
 def current_search() -> Search:
-    return current_app.extensions["kb.search"]
+    """The search of the language being served."""
+    return current_app.extensions["kb.searches"].get(current_language(), current_app.extensions["kb.search"])
 
 
-def rebuild(index_dir: Path, articles: list) -> Path:
-    """Build a new generation and serve it (``flask --app kb index``), with vectors when the app's search has a model."""
+def language_index_dir(index_dir: Path, language: str) -> Path:
+    """Where a language other than the default keeps its index: a folder beside the default's generations."""
+    return index_dir / language
+
+
+def rebuild(index_dir: Path, articles: list, language: str | None = None) -> Path:
+    """Build a new generation and serve it (``flask --app kb index``), with vectors when the app's search has a model.
+
+    Only the default language (``language`` None) gets vectors: the model understands English.
+    """
     search = current_app.extensions.get("kb.search") if has_app_context() else None
-    return lifecycle.rebuild(index_dir, articles, search.embedder if search else None)
+    embedder = search.embedder if search and language is None else None
+    target = index_dir if language is None else language_index_dir(index_dir, language)
+    analyzer = language or (current_app.config["KB_LANGUAGES"][0] if has_app_context() else None)
+    return lifecycle.rebuild(target, articles, embedder, analyzer)
 
 
 def init_app(app: Flask) -> None:
@@ -126,11 +196,20 @@ def init_app(app: Flask) -> None:
     """
     library = app.extensions["kb.library"]
     index_dir = Path(app.config["KB_INDEX_DIR"])
+    content_dir = Path(app.config["KB_CONTENT_DIR"])
+    default_language, *others = app.config["KB_LANGUAGES"]
     embedder = semantic.load(app.config["KB_SEMANTIC_MODEL"]) if app.config["KB_SEMANTIC"] else None
-    search = Search(index_dir, library, Path(app.config["KB_CONTENT_DIR"]),
-                    app.config["KB_ORDER_NUMBER_PATTERN"], app.config["KB_TRACKING_ARTICLE"], embedder)
-    try:
-        ensure_current(index_dir, list(library.articles.values()), embedder)
-    except OSError as error:
-        log.error("search index could not be built in %s: %s", index_dir, error)
+    options = (app.config["KB_ORDER_NUMBER_PATTERN"], app.config["KB_TRACKING_ARTICLE"])
+    search = Search(index_dir, library, content_dir, *options, embedder, default_language)
+    searches = {default_language: search}
+    for language in others:
+        translated = library.translations[language]
+        searches[language] = Search(language_index_dir(index_dir, language), translated, content_dir, *options,
+                                    language=language, fallback=search)
+    for language, each in searches.items():
+        try:
+            ensure_current(each.index_dir, list(each.library.articles.values()), each.embedder, language)
+        except OSError as error:
+            log.error("search index could not be built in %s: %s", each.index_dir, error)
     app.extensions["kb.search"] = search
+    app.extensions["kb.searches"] = searches

@@ -37,16 +37,24 @@ def read_search_tests(path: Path, name: str) -> tuple[list[tuple[int, str, str]]
     return tests, problems
 
 
-def check_search(folder: Path, library) -> list[Problem]:
-    """Problems in the synonyms file, and every search test that fails, each at its line."""
-    synonyms = SynonymsFile(folder / SYNONYMS_FILE, f"{folder.name}/{SYNONYMS_FILE}").current()
-    path, name = folder / SEARCH_TESTS_FILE, f"{folder.name}/{SEARCH_TESTS_FILE}"
+def check_search(folder: Path, library, language: str | None = None) -> list[Problem]:
+    """Problems in the synonyms file, and every search test that fails, each at its line.
+
+    With a ``language`` the files are that language's (``de/synonyms.txt``),
+    tested on an index built with its analyzer from its translations.
+    """
+    shown = folder.name
+    if language:
+        folder, shown = folder / language, f"{folder.name}/{language}"
+    synonyms = SynonymsFile(folder / SYNONYMS_FILE, f"{shown}/{SYNONYMS_FILE}", language).current()
+    path, name = folder / SEARCH_TESTS_FILE, f"{shown}/{SEARCH_TESTS_FILE}"
     if not path.is_file():
         return list(synonyms.problems)
     tests, problems = read_search_tests(path, name)
     problems = [*synonyms.problems, *problems]
     with tempfile.TemporaryDirectory(prefix="kb-search-tests-") as scratch:
-        finder = Finder(build_generation(Path(scratch), list(library.articles.values())), library)
+        generation = build_generation(Path(scratch), list(library.articles.values()), language=language)
+        finder = Finder(generation, library, language=language)
         try:
             for number, query, slug in tests:
                 if slug not in library.articles:

@@ -17,6 +17,7 @@ from whoosh import index, query, scoring
 from whoosh.query.compound import DefaultOr
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.lang import has_stemmer, stopwords_for_language
 from whoosh.support.charset import accent_map
 
 # Words as Whoosh's default tokenizer sees them; snippets and the vocabulary
@@ -34,17 +35,47 @@ WEIGHTING = scoring.BM25F(B=1.0, K1=2.5)
 # "café" finds "cafe". No stop words at index time: phrases keep them.
 ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
             | StemFilter(cachesize=100_000))
+ENGLISH = "en"
 
 
-def _schema() -> Schema:
-    text = {name: TEXT(analyzer=ANALYZER, field_boost=boost) for name, boost in FIELD_BOOSTS.items()}
+@functools.lru_cache(maxsize=None)
+def analyzer(language: str | None = None):
+    """The analyzer of a language's index: English (or no language) is ANALYZER, unchanged.
+
+    Other languages stem with their own Snowball stemmer ("Rücksendungen"
+    and "Rücksendung" meet in German) before accents are folded, because
+    the stemmers expect the language's own letters; a language Whoosh
+    cannot stem is only lower-cased and folded.
+    """
+    code = (language or ENGLISH).split("-")[0]
+    if code == ENGLISH:
+        return ANALYZER
+    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
+    if has_stemmer(code):
+        chain = chain | StemFilter(lang=code, cachesize=100_000)
+    return chain | CharsetFilter(accent_map)
+
+
+def stop_words(language: str | None) -> frozenset[str]:
+    """A language's common words ("wie", "ist", "mein"), dropped from queries; empty for English (see query.py)."""
+    code = (language or ENGLISH).split("-")[0]
+    if code == ENGLISH:
+        return frozenset()
+    try:
+        return frozenset(stopwords_for_language(code))
+    except (KeyError, ValueError):
+        return frozenset()
+
+
+def _schema(language: str | None = None) -> Schema:
+    text = {name: TEXT(analyzer=analyzer(language), field_boost=boost) for name, boost in FIELD_BOOSTS.items()}
     return Schema(slug=ID(stored=True, unique=True), category=ID(stored=True), **text)
 
 
 @functools.lru_cache(maxsize=200_000)
-def term(word: str) -> str:
+def term(word: str, language: str | None = None) -> str:
     """The indexed form of one word ("Returning" -> "return"); "" for no word."""
-    return next((token.text for token in ANALYZER(word)), "")
+    return next((token.text for token in analyzer(language)(word)), "")
 
 
 @dataclass(frozen=True)
@@ -58,14 +89,15 @@ class Document:
     body: str
 
 
-def write_index(directory: Path, documents: Iterable[Document], processes: int = 1, memory_mb: int = 128) -> None:
+def write_index(directory: Path, documents: Iterable[Document], processes: int = 1, memory_mb: int = 128,
+                language: str | None = None) -> None:
     """Build a complete index in an empty ``directory``; only the build step calls this.
 
     With several processes each writes its own segment and they are kept
     apart (no final merge): half the build time on 2 cores at 2,000
     articles, for a query cost we could not measure.
     """
-    ix = index.create_in(str(directory), _schema())
+    ix = index.create_in(str(directory), _schema(language))
     options = {"procs": processes, "multisegment": True} if processes > 1 else {}
     writer = ix.writer(limitmb=memory_mb, **options)
     for doc in documents:
@@ -105,7 +137,8 @@ def _phrase_query(phrase: Phrase) -> query.Query:
 class Generation:
     """One built index, opened once: one searcher for its whole life (never one per query)."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, language: str | None = None):
+        self.language = language
         self._index = index.open_dir(str(directory))
         self._searcher = self._index.searcher(weighting=WEIGHTING)
         stored = [self._searcher.stored_fields(n) for n in range(self._searcher.doc_count_all())]
@@ -164,7 +197,7 @@ class Generation:
         """
         parts = []
         for word in words:
-            text = term(word)
+            text = term(word, self.language)
             if len(text) >= 3:
                 distance = 1 if len(text) <= 5 else 2
                 parts += [query.FuzzyTerm(field, text, maxdist=distance, prefixlength=1) for field in FIELDS]

@@ -40,6 +40,7 @@ class Hit:
     anchor: str | None  # the section that answers, when the match lies in one
     section: str | None
     snippet: Markup
+    language: str | None = None  # set on an original shown because the shopper's language has no translation
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,10 @@ class _Plan:
 class Finder:
     """One generation, opened once per process, with its caches."""
 
-    def __init__(self, generation: Path, library, embedder=None):
+    def __init__(self, generation: Path, library, embedder=None, language: str | None = None):
         self.generation = generation
-        self.engine = Generation(generation)
+        self.language = language  # the analyzer's language; None: English
+        self.engine = Generation(generation, language)
         self.library = library
         self.vocabulary = read_vocabulary(generation)
         self.neighbours = self._neighbours(embedder)
@@ -163,7 +165,7 @@ class Finder:
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
             matched = Counter(dict.fromkeys(fuzzy_scores, 1))
-        scored = self.neighbours.scores(plan.showing or query) if self.neighbours else None
+        scored = self.neighbours.scores(plan.showing or query, self.blend.article_weight) if self.neighbours else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
             if (doc := self._docs.get(slug)) is not None and doc not in matched]
@@ -216,12 +218,12 @@ class Finder:
         return ranked
 
     def _known(self, word: str, synonyms: Synonyms) -> bool:
-        text = term(word)
+        text = term(word, self.language)
         return word in self.vocabulary or not text or self.engine.has_term(text) or (text,) in synonyms.rules
 
     def _plan(self, typed: Words, synonyms: Synonyms, prefix: bool, correct: bool) -> _Plan:
         words = list(typed.words)
-        drop = droppable(typed.words)
+        drop = droppable(typed.words, self.language)
         last = words[-1] if prefix and words and words[-1] not in drop and len(words[-1]) >= 2 else ""
         completions = self._completions(last) if last else ()
         if completions:
@@ -232,7 +234,8 @@ class Finder:
         clauses = synonyms.clauses(tuple(corrected), drop)
         if completions:
             clauses.append(completions)
-        phrases = [p for p in (tuple(t for t in map(term, words) if t) for words in typed.phrases) if p]
+        phrases = [p for p in (tuple(t for t in (term(w, self.language) for w in words) if t)
+                               for words in typed.phrases) if p]
         showing = Words(tuple(fixes.get(w, w) for w in typed.words), typed.phrases).text() if fixes else None
         return _Plan([c for c in clauses if c], phrases, [w for w in corrected if w not in drop], showing)
 
@@ -242,7 +245,8 @@ class Finder:
         first = bisect.bisect_left(words, start)
         last = bisect.bisect_left(words, start + "\uffff")
         likely = sorted(words[first:last], key=lambda w: -self.vocabulary[w][0])[:PREFIX_WORDS]
-        texts = dict.fromkeys([term(start)] * self.engine.has_term(term(start)) + [self.vocabulary[w][1] for w in likely])
+        typed = term(start, self.language)
+        texts = dict.fromkeys([typed] * self.engine.has_term(typed) + [self.vocabulary[w][1] for w in likely])
         return tuple((t,) for t in texts if t)
 
     def _highlighter(self, plan: _Plan):

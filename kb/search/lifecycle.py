@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.search import semantic
-from kb.search.engine import TOKEN, Document, term, write_index
+from kb.search.engine import ENGLISH, TOKEN, Document, term, write_index
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,11 @@ META = "meta.json"
 VOCABULARY = "vocabulary.json"
 
 
-def fingerprint(articles: Iterable) -> str:
-    """A digest of every published article's path and content, plus the index format."""
+def fingerprint(articles: Iterable, language: str | None = None) -> str:
+    """A digest of every published article's path and content, plus the index format (and a language's analyzer)."""
     digest = hashlib.sha256(f"kb-index {INDEX_FORMAT}\n".encode())
+    if language and language != ENGLISH:  # English keeps the fingerprint it always had
+        digest.update(f"language {language}\n".encode())
     for article in sorted(articles, key=lambda a: a.slug):
         digest.update(f"{article.path}\0{article.slug}\0{article.source_hash}\n".encode())
     return digest.hexdigest()
@@ -62,7 +64,7 @@ def document(article) -> Document:
                     about=" ".join([article.summary, " ".join(article.tags), headings]), body=article.text)
 
 
-def vocabulary(articles: Iterable) -> dict[str, list]:
+def vocabulary(articles: Iterable, language: str | None = None) -> dict[str, list]:
     """Every word shoppers can read in the articles: its count and its indexed term.
 
     The term is computed here, at build time, so that opening a generation
@@ -72,7 +74,7 @@ def vocabulary(articles: Iterable) -> dict[str, list]:
     for article in articles:
         for text in (article.title, article.summary, article.text):
             counts.update(w.lower() for w in TOKEN.findall(text))
-    return {word: [count, term(word)] for word, count in counts.items()}
+    return {word: [count, term(word, language)] for word, count in counts.items()}
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -106,21 +108,23 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_generation(index_dir: Path, articles: list, embedder=None) -> Path:
+def build_generation(index_dir: Path, articles: list, embedder=None, language: str | None = None) -> Path:
     """Write a complete new generation beside the others; does not switch to it.
 
-    With an ``embedder`` (semantic search on) it also holds the articles' vectors.
+    With an ``embedder`` (semantic search on) it also holds the articles' vectors;
+    ``language`` chooses the analyzer (None: English).
     """
     published = sorted((a for a in articles if not a.draft), key=lambda a: a.slug)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     generation = index_dir / f"g-{stamp}-{os.getpid()}-{secrets.token_hex(2)}"
     generation.mkdir(parents=True)
     processes = min(os.cpu_count() or 1, 4) if len(published) >= PARALLEL_FROM else 1
-    write_index(generation, map(document, published), processes)
-    (generation / VOCABULARY).write_text(json.dumps(vocabulary(published)))
+    write_index(generation, map(document, published), processes, language=language)
+    (generation / VOCABULARY).write_text(json.dumps(vocabulary(published, language)))
     if embedder is not None:
-        semantic.write(generation, published, embedder, fingerprint(published), current_generation(index_dir))
-    meta = {"fingerprint": fingerprint(published), "articles": len(published),
+        semantic.write(generation, published, embedder, fingerprint(published, language),
+                       current_generation(index_dir))
+    meta = {"fingerprint": fingerprint(published, language), "articles": len(published), "language": language,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     (generation / META).write_text(json.dumps(meta))  # written last: marks the generation complete
     return generation
@@ -144,28 +148,28 @@ def prune(index_dir: Path, keep: set[Path]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _replace(index_dir: Path, articles: list, embedder=None) -> Path:
+def _replace(index_dir: Path, articles: list, embedder=None, language: str | None = None) -> Path:
     """Build, switch and prune; the caller holds the build lock."""
     previous = current_generation(index_dir)
-    fresh = build_generation(index_dir, articles, embedder)
+    fresh = build_generation(index_dir, articles, embedder, language)
     switch(index_dir, fresh)
     prune(index_dir, {fresh, previous})
     return fresh
 
 
-def rebuild(index_dir: Path, articles: list, embedder=None) -> Path:
+def rebuild(index_dir: Path, articles: list, embedder=None, language: str | None = None) -> Path:
     """Build a new generation and serve it: ``flask --app kb index``."""
     with build_lock(index_dir):
-        return _replace(index_dir, articles, embedder)
+        return _replace(index_dir, articles, embedder, language)
 
 
-def ensure_current(index_dir: Path, articles: list, embedder=None) -> Path:
+def ensure_current(index_dir: Path, articles: list, embedder=None, language: str | None = None) -> Path:
     """The generation for this content, building it first when the stored one is stale.
 
     Called at start-up by every worker: the first to take the lock builds,
     the others wait and then find the fresh generation ready.
     """
-    wanted = fingerprint(a for a in articles if not a.draft)
+    wanted = fingerprint((a for a in articles if not a.draft), language)
 
     def fresh(generation: Path | None) -> bool:  # semantic search on: the vectors must be there too
         return stored_fingerprint(generation) == wanted and (embedder is None or semantic.present(generation, wanted))
@@ -178,7 +182,7 @@ def ensure_current(index_dir: Path, articles: list, embedder=None) -> Path:
         if fresh(generation):
             return generation
         log.info("search index is missing or stale: building it")
-        return _replace(index_dir, articles, embedder)
+        return _replace(index_dir, articles, embedder, language)
 
 
 def read_vocabulary(generation: Path) -> dict[str, list]:

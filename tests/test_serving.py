@@ -1,0 +1,73 @@
+"""Serving under gunicorn: workers forked from a master that loaded the app (preload_app)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from kb.extensions import after_fork, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_forked_worker_does_not_reuse_the_masters_database_connection(app):
+    with app.app_context():
+        with db.engine.connect() as connection:
+            masters = connection.connection.dbapi_connection
+        after_fork(app)
+        with db.engine.connect() as connection:
+            assert connection.connection.dbapi_connection is not masters
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    masters.cursor().execute("SELECT 1")  # left open for the master, not closed under it
+    masters.close()
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        answer = b"".join(iter(lambda: connection.recv(65536), b""))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_gunicorn_workers_forked_from_the_loaded_master_serve_pages_and_the_database(tmp_path, content,
+                                                                                     database_url):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test", "KB_CONTENT_DIR": str(content.root),
+           "KB_INDEX_DIR": str(tmp_path / "index"), "KB_PORT": str(port), "KB_WORKERS": "2",
+           "KB_ACCESS_LOG": str(tmp_path / "access.log")}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"], cwd=ROOT, check=True,
+                   env={**env, "KB_INDEX_DIR": str(tmp_path / "index-for-migrating")}, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+                               "--no-control-socket", "kb:create_app()"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "error.log", "w"))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = _get(port, "/healthz")
+                workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+                if len(workers) == 2:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "error.log").read_text()
+            time.sleep(0.2)
+        answers = [_get(port, "/healthz") for _ in range(20)]  # both workers take some of them
+        assert {status for status, _ in answers} == {200}
+        assert {json.loads(body)["checks"]["database"] for _, body in answers} == {"ok"}
+        assert _get(port, "/articles/track-your-order")[0] == 200
+        log = (tmp_path / "error.log").read_text()
+        # The master built the index while loading the app, before it forked any worker.
+        assert log.index("search index is missing or stale") < log.index("Booting worker")
+    finally:
+        server.terminate()
+        server.wait(30)
