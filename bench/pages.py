@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import runpy
 import shutil
 import socket
 import statistics
@@ -57,10 +58,10 @@ def wait_until_up(port: int, path: str, timeout: float = 30) -> None:
 
 
 @contextmanager
-def gunicorn(app: str, chdir: Path, env: dict) -> int:
+def gunicorn(app: str, chdir: Path, env: dict, config: Path) -> int:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-               "--chdir", str(chdir), "--log-level", "warning", app]
+    command = [sys.executable, "-m", "gunicorn", "--config", str(config), "--workers", "2",
+               "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning", app]
     # The access log stays on, as in production, but is not printed here.
     process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     try:
@@ -103,8 +104,12 @@ def main() -> None:
                "KB_INDEX_DIR": f"{tmp}/index"}
         subprocess.run([sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"], cwd=ROOT,
                        env={**os.environ, **env}, check=True, capture_output=True)
-        bare_port = servers.enter_context(gunicorn("bare_app:app", Path(tmp), {}))
-        kb_port = servers.enter_context(gunicorn("kb:create_app()", ROOT, env))
+        # kb runs with the repository's gunicorn.conf.py, as in production; the
+        # bare endpoint with its access log only (the hooks there are kb's).
+        log_format = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["access_log_format"]
+        Path(tmp, "bare.conf.py").write_text(f"accesslog = '-'\naccess_log_format = {log_format!r}\n")
+        bare_port = servers.enter_context(gunicorn("bare_app:app", Path(tmp), {}, Path(tmp, "bare.conf.py")))
+        kb_port = servers.enter_context(gunicorn("kb:create_app()", ROOT, env, ROOT / "gunicorn.conf.py"))
         targets = {"bare Flask": (bare_port, "/"), **{name: (kb_port, path) for name, path in PAGES.items()}}
         for port, path in targets.values():
             wrk(port, path, 2, args.connections)  # warm-up
