@@ -33,19 +33,21 @@
     return button;
   }
 
+  // The words come from the page (data-* on .article-body), in the page's language.
+  function say(key, name) { return body.dataset[key].replace("{section}", name); }
+
   body.querySelectorAll("h2[id], h3[id], h4[id]").forEach(function (heading) {
     var permalink = heading.querySelector("a.headerlink");
     if (!permalink) return;
     var name = sectionName(heading);
-    var quoted = "“" + name + "”";
     var url = address + "#" + heading.id;
     var copyTitle = title + " — " + name;
     var tools = document.createElement("span");
     tools.className = "section-tools";
-    tools.appendChild(copyButton("Copy link", "Copy link to " + quoted, "Link to " + quoted + " copied",
+    tools.appendChild(copyButton(body.dataset.copyLink, say("copyLinkLabel", name), say("linkCopied", name),
                                  "link", copyTitle, url));
-    tools.appendChild(copyButton("Copy Markdown", "Copy Markdown link to " + quoted,
-                                 "Markdown link to " + quoted + " copied", "markdown", copyTitle, url));
+    tools.appendChild(copyButton(body.dataset.copyMarkdown, say("copyMarkdownLabel", name),
+                                 say("markdownCopied", name), "markdown", copyTitle, url));
     permalink.after(tools);
   });
 })();

@@ -19,6 +19,9 @@ def test_switching_language_on_an_article_lands_on_its_translation_and_back(page
     page.wait_for_url("**/de/articles/sendung-verfolgen")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bestellung verfolgen")
     expect(page.locator("html")).to_have_attribute("lang", "de")
+    section = page.locator(".article-body h2").first  # the support agents' buttons speak German too
+    expect(section.get_by_role("button", name="Link zu „Wo ist mein Link?“ kopieren", exact=True)).to_have_text(
+        "Link kopieren")
     page.get_by_role("navigation", name="Sprache").get_by_role("link", name="English").click()
     page.wait_for_url("**/articles/track-your-order")
     expect(page.get_by_role("heading", level=1)).to_have_text("Track your order")
