@@ -311,6 +311,17 @@ def test_vote_thanks_is_in_the_language_of_the_page(german_client):
     assert response.get_json()["message"] == "Danke für Ihr Feedback!"
 
 
+def test_a_refused_vote_says_why_in_the_language_of_the_page(german_client):
+    token = german_client.get("/feedback/token").get_json()["csrf_token"]
+    response = german_client.post("/de/articles/sendung-verfolgen/feedback", data={"csrf_token": token},
+                                  headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.get_json()["message"] == "Bitte wählen Sie Ja oder Nein."
+    response = german_client.post("/de/articles/sendung-verfolgen/feedback",
+                                  data={"csrf_token": token, "helpful": "no", "details": "1", "comment": "x" * 1001},
+                                  headers={"Accept": "application/json"})
+    assert response.get_json()["message"] == "Ihr Kommentar ist 1001 Zeichen lang; bitte höchstens 1000."
+
+
 def test_a_language_without_its_compiled_catalog_still_serves_and_says_so(german, make_app, tmp_path, caplog):
     client = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "no-catalogs")).test_client()
     page = text(client.get("/de/articles/sendung-verfolgen"))

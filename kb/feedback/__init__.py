@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
-from flask_babel import format_decimal, lazy_gettext, ngettext
+from flask_babel import format_decimal, gettext, lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
@@ -49,6 +49,7 @@ THANKS_DETAILS = lazy_gettext("Thanks, your feedback helps us improve this artic
 UNAVAILABLE = lazy_gettext("Sorry, we couldn’t record your vote right now. Please try again in a few minutes.")
 TOO_MANY = lazy_gettext("You’ve sent a lot of feedback in a short time. Please wait a minute and try again.")
 EXPIRED = lazy_gettext("This form has expired or didn’t come from our page. Reload the page and try again.")
+CHOOSE = lazy_gettext("Choose Yes or No.")
 
 
 def _unix_newlines(text: str | None) -> str | None:
@@ -60,18 +61,19 @@ class FeedbackForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect checked the token before this view ran
 
-    helpful = StringField(validators=[InputRequired("Choose Yes or No."), AnyOf(["yes", "no"], "Choose Yes or No.")])
+    helpful = StringField(validators=[InputRequired(CHOOSE), AnyOf(["yes", "no"], CHOOSE)])
     details = BooleanField()
     reasons = SelectMultipleField(validate_choice=False)  # checked against REASONS below, with a clearer message
     comment = TextAreaField(filters=[_unix_newlines], validators=[
         Length(max=MAX_COMMENT_CHARS,
-               message="Your comment is %(length)d characters long; please keep it to %(max)d."),
+               message=lazy_gettext("Your comment is %(length)d characters long; please keep it to %(max)d.")),
     ])
 
     def validate_reasons(self, field):
         unknown = [reason for reason in field.data if reason not in REASONS]
         if unknown:
-            raise ValidationError(f"Unknown reason {unknown[0]!r}: choose from {', '.join(REASONS)}.")
+            raise ValidationError(gettext("Unknown reason %(reason)r: choose from %(known)s.", reason=unknown[0],
+                                          known=", ".join(REASONS)))
 
     def ballot(self) -> Ballot:
         return Ballot(helpful=self.helpful.data == "yes", details=self.details.data,
