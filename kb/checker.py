@@ -23,6 +23,7 @@ from kb.content import Article, Library, load_library
 from kb.facts import literal_facts
 from kb.history import changes_since
 from kb.problems import Problem
+from kb.render import LAYOUT_IDS
 from kb.reviews import overdue
 from kb.search.checks import check_search
 from kb.translations import load_languages, translation_problems
@@ -104,7 +105,7 @@ def check_article(article: Article, library: Library, folder: Path, static_dir: 
     if not "".join(lines).strip():
         return [Problem(article.path, article.body_line, "the article has no text: write the answer "
                                                          "below the closing '---'")]
-    problems = _anchor_map_problems(article)
+    problems = _anchor_map_problems(article) + _layout_id_problems(article, lines)
     for target in _targets(lines, article.body_line):
         problem = (_image_problem(target, article, folder, static_dir) if target.image
                    else _link_problem(target, article, library))
@@ -207,6 +208,21 @@ def _anchor_map_problems(article: Article) -> list[Problem]:
     return [Problem(article.path, line, f"'anchors' sends '#{old}' to '#{new}', but no section has the anchor "
                                         f"'#{new}' (sections: {', '.join(sorted(ids)) or 'none'})", column=column)
             for old, new in article.anchors if new not in ids]
+
+
+def _layout_id_problems(article: Article, lines: list[str]) -> list[Problem]:
+    """An explicit ``{#id}`` the page layout already uses would capture its links (e.g. "Contact us")."""
+    problems = []
+    for heading in article.headings:
+        if heading.id not in LAYOUT_IDS:
+            continue
+        found = next(((number, line.index(f"#{heading.id}}}")) for number, line in enumerate(lines)
+                      if f"#{heading.id}}}" in line), (0, None))
+        problems.append(Problem(
+            article.path, article.body_line + found[0] + 1,
+            f"the section id '#{heading.id}' is taken by the page around the article; choose another {{#id}}",
+            column=found[1]))
+    return problems
 
 
 def _overdue(article: Article) -> Problem:

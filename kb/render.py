@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import bleach
 import markdown
+from markdown.extensions.toc import slugify as toc_slugify
 from bleach.linkifier import LinkifyFilter
 
 # Python-Markdown's inline parser is quadratic in the number of brackets in
@@ -63,6 +64,22 @@ class Rendered:
     text: str
 
 
+# Ids the page around an article uses. A section with one of them would
+# capture the layout's links: "Contact us" (#contact) or the skip link (#main)
+# would jump into the article. tests/test_render.py checks the list against
+# a rendered page.
+LAYOUT_IDS = frozenset({
+    "main", "contact", "contact-title", "feedback", "feedback-title", "feedback-comment", "feedback-comment-left",
+    "feedback-comment-note", "related-title", "toc-title", "q", "q-results", "q-status",
+})
+
+
+def _section_slug(value: str, separator: str) -> str:
+    """The toc extension's id for a heading, moved aside when the layout already uses it."""
+    slug = toc_slugify(value, separator)
+    return f"{slug}{separator}section" if slug in LAYOUT_IDS else slug
+
+
 def render_markdown(body: str) -> Rendered:
     """Render an article body; raise RenderError for bodies we refuse."""
     _refuse_pathological(body)
@@ -74,6 +91,7 @@ def render_markdown(body: str) -> Rendered:
                 "permalink_class": "headerlink",
                 "permalink_title": "Link to this section",
                 "toc_depth": "2-4",
+                "slugify": _section_slug,
             },
             "tables": {"use_align_attribute": True},
         },

@@ -86,6 +86,13 @@ def test_link_to_a_missing_article_suggests_the_closest_slug(runner, content):
         "slug 'track-your-ordr' (did you mean 'track-your-order'?)"]
 
 
+def test_an_explicit_section_id_the_layout_uses_is_an_error(runner, content):
+    content.article("taken", body="Intro.\n\n## Talk to us {#contact}\n\nCall.")
+    assert lines_for(runner, "taken.md") == [
+        "articles/orders-and-shipping/taken.md:7:15: error: the section id '#contact' is taken by the page around "
+        "the article; choose another {#id}"]
+
+
 def test_link_to_a_missing_section_of_another_article_lists_its_sections(runner, content):
     content.article("links", body="See [the link](/articles/track-your-order#tracking).")
     assert lines_for(runner, "links.md") == [

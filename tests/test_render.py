@@ -1,7 +1,9 @@
 """Rendering: sections that agents can link to, and nothing that can run."""
 from __future__ import annotations
 
-from kb.render import render_markdown
+import re
+
+from kb.render import LAYOUT_IDS, render_markdown
 
 
 def test_headings_get_stable_ids_and_a_visible_permalink():
@@ -15,6 +17,19 @@ def test_explicit_id_wins_over_the_generated_one():
     rendered = render_markdown("## Size charts {#sizes}\n")
     assert '<h2 id="sizes">' in rendered.html
     assert rendered.headings[0].title == "Size charts"
+
+
+def test_a_heading_named_like_a_part_of_the_page_gets_an_id_of_its_own():
+    rendered = render_markdown("## Contact\n\nCall us.\n\n## Main\n")
+    assert [h.id for h in rendered.headings] == ["contact-section", "main-section"]
+
+
+def test_layout_ids_are_every_id_the_page_around_an_article_uses(client):
+    page = client.get("/articles/track-your-order").get_data(as_text=True)
+    body_start = page.index('<div class="article-body"')
+    body_end = page.index("</article>")
+    layout = set(re.findall(r' id="([^"]+)"', page[:body_start] + page[body_end:]))
+    assert layout <= LAYOUT_IDS, layout - LAYOUT_IDS
 
 
 def test_tables_fenced_code_and_attribute_lists_render():
