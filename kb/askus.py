@@ -9,6 +9,8 @@ shopper who read an article and still wrote is never counted as helped.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from urllib.parse import quote
 
@@ -27,10 +29,24 @@ SUGGESTIONS = 5
 HELPED, CONTACTED = "helped", "contacted"
 # Larger numbers in a link cannot name a search-log row, so they are a 404, not a database error.
 LARGEST_ROW_ID = 2**63 - 1
+OUTCOME_KEY_CHARS = 16
+
+
+def outcome_key(entry: int) -> str:
+    """The key an outcome link carries, so only links we handed out can mark a logged question."""
+    return hmac.new(current_app.secret_key.encode(), f"kb.askus-outcome:{entry}".encode(),
+                    hashlib.sha256).hexdigest()[:OUTCOME_KEY_CHARS]
 
 
 def _record_outcome(entry: int, outcome: str) -> None:
-    """Set what happened after a question; "contacted" is never downgraded to "helped"."""
+    """Set what happened after a question; "contacted" is never downgraded to "helped".
+
+    A link without its key (typed, guessed or forged) still takes the shopper
+    where they wanted to go, but records nothing.
+    """
+    if not hmac.compare_digest(request.args.get("key", ""), outcome_key(entry)):
+        log.info("outcome of question %s not recorded: the link's key does not match", entry)
+        return
     update = sa.update(SearchLog).where(SearchLog.id == entry, sa.or_(SearchLog.outcome.is_(None),
                                                                       SearchLog.outcome != CONTACTED))
     try:
@@ -61,7 +77,8 @@ def contact():
     results = current_search().search(question, per_page=SUGGESTIONS) if question else None
     entry = record_search(current_search().loggable(question), results.total) if results is not None else None
     return render_template("ask_us.html", question=question, results=results, entry=entry,
-                           email=email_link(question), contact_prominent=True)
+                           key=outcome_key(entry) if entry else None, email=email_link(question),
+                           contact_prominent=True)
 
 
 @bp.route(f"/contact/<int(max={LARGEST_ROW_ID}):entry>/article/<slug>")

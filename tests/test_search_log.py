@@ -1,6 +1,9 @@
 """What editors will read in the search log, and the "Contact us" page that asks before it connects."""
 from __future__ import annotations
 
+import html
+import re
+
 import sqlalchemy as sa
 
 from kb.extensions import db
@@ -44,23 +47,38 @@ def test_contact_page_asks_first_and_keeps_every_channel_in_view(client):
     assert "0131 496 0123" in page and "help@shop.example" in page
 
 
+def outcome_links(client, question: str) -> dict[str, str]:
+    """Ask on the contact page; the links it offers, by where they lead ("email" or an article's slug)."""
+    page = client.get("/contact", query_string={"q": question}).get_data(as_text=True)
+    links = [html.unescape(href) for href in re.findall(r'href="(/contact/\d+/[^"]+)"', page)]
+    return {link.split("?")[0].rsplit("/", 1)[-1]: link for link in links}
+
+
 def test_question_gets_suggestions_and_a_prefilled_email(app, client):
-    page = client.get("/contact?q=tracking+link").get_data(as_text=True)
+    links = outcome_links(client, "tracking link")
     assert logged(app) == [("tracking link", 1, None, None)]
-    assert 'href="/contact/1/article/track-your-order?section=tracking-link"' in page
-    assert 'href="/contact/1/email?q=tracking+link"' in page
-    email = client.get("/contact/1/email?q=tracking+link")
+    assert links["track-your-order"].startswith("/contact/1/article/track-your-order?section=tracking-link&key=")
+    assert links["email"].startswith("/contact/1/email?q=tracking+link&key=")
+    email = client.get(links["email"])
     assert email.status_code == 302
     assert email.headers["Location"] == "mailto:help@shop.example?subject=Help%20with%3A%20tracking%20link" \
                                         "&body=tracking%20link%0A%0A"
 
 
 def test_opening_a_suggestion_counts_as_helped_unless_the_shopper_then_writes(app, client):
-    client.get("/contact?q=tracking+link")
-    client.get("/contact?q=return")
-    opened = client.get("/contact/1/article/track-your-order?section=tracking-link")
+    tracking = outcome_links(client, "tracking link")
+    returns = outcome_links(client, "return")
+    opened = client.get(tracking["track-your-order"])
     assert opened.headers["Location"] == "/articles/track-your-order#tracking-link"
-    client.get("/contact/2/article/start-a-return")
-    client.get("/contact/2/email?q=return")
-    client.get("/contact/2/article/start-a-return")
+    client.get(returns["start-a-return"])
+    client.get(returns["email"])
+    client.get(returns["start-a-return"])
     assert [outcome for *_, outcome in logged(app)] == ["helped", "contacted"]
+
+
+def test_an_outcome_link_without_its_key_leads_on_but_records_nothing(app, client):
+    genuine = outcome_links(client, "tracking link")["track-your-order"]
+    forged = genuine.split("&key=")[0] + "&key=0123456789abcdef"
+    for link in (forged, genuine.split("&key=")[0], "/contact/1/email?q=anything"):
+        assert client.get(link).status_code == 302  # the shopper still gets where they meant to go
+    assert [outcome for *_, outcome in logged(app)] == [None]
