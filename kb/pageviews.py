@@ -7,18 +7,21 @@ memory and writes them every KB_VIEW_FLUSH_SECONDS in one transaction: a
 write per page view would put every article page behind the database's
 write lock. Counting is best effort: a locked or unreachable database, or a
 worker killed between two writes, loses a few views, never a shopper's page.
+Crawlers, link checkers and editors signed in to insights are not shoppers:
+their reads are not counted.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import logging
+import re
 import threading
 import time
 from collections import Counter
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,6 +76,16 @@ class ViewCounter:
 
 def _counter() -> ViewCounter:
     return current_app.extensions["kb.views"]
+
+
+# Robots name themselves in their User-Agent; shoppers' browsers never say any of these.
+NOT_A_SHOPPER = re.compile(r"bot\b|bot/|crawl|spider|slurp|facebookexternalhit|preview|monitor|curl/|wget/|"
+                           r"python-requests|python-urllib|httpclient|go-http-client", re.IGNORECASE)
+
+
+def is_robot() -> bool:
+    """Whether this request comes from a crawler, a link checker or a script rather than a shopper's browser."""
+    return bool(NOT_A_SHOPPER.search(request.headers.get("User-Agent", "")))
 
 
 def count_view(article_slug: str, language: str = "en") -> None:

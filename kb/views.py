@@ -16,7 +16,8 @@ from kb.addresses import published_article
 from kb.fragments import FragmentCache
 from kb.languages import (article_in, current_language, default_language, home_follows_browser, library_for,
                           localized, original_slug)
-from kb.pageviews import count_view
+from kb.insights.access import is_editor
+from kb.pageviews import count_view, is_robot
 from kb.search import current_search, normalize
 from kb.searchlog import record_search
 from kb.shared_pages import render_shared
@@ -99,7 +100,7 @@ def article(slug: str):
             lib = library_for(default_language())
     if _hidden(found):
         abort(404)
-    if request.method == "GET" and not found.draft:  # HEAD is link checkers; drafts are editors' previews
+    if request.method == "GET" and not found.draft and not is_robot() and not is_editor():  # shoppers' reads
         count_view(found.slug, language)
     feedback = feedback_state(found)
     context = {"article": found, "category": library().category(found.category),

@@ -186,6 +186,24 @@ def test_views_are_counted_per_article_and_day_in_one_row(app, client):
     assert counted == [("track-your-order", dt.datetime.now(dt.timezone.utc).date(), 3)]
 
 
+@pytest.mark.parametrize("agent", ["Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+                                   "Mozilla/5.0 (compatible; bingbot/2.0)", "curl/8.5.0", "python-requests/2.32",
+                                   "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"])
+def test_crawlers_and_link_checkers_are_not_counted_as_readers(app, client, agent):
+    client.get("/articles/track-your-order", headers={"User-Agent": agent})
+    client.get("/articles/track-your-order", headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"})
+    with app.app_context():
+        flush_views()
+        assert db.session.execute(sa.select(sa.func.sum(PageView.views))).scalar_one() == 1
+
+
+def test_an_editor_checking_an_article_is_not_counted_as_a_reader(editors_app, editor):
+    editor.client.get("/articles/track-your-order")
+    with editors_app.app_context():
+        flush_views()
+        assert db.session.execute(sa.select(sa.func.count()).select_from(PageView)).scalar_one() == 0
+
+
 def test_views_are_written_in_batches_not_one_write_per_page(make_app):
     app = make_app(KB_VIEW_FLUSH_SECONDS=3600)
     client = app.test_client()
@@ -226,7 +244,8 @@ def test_page_shows_views_votes_and_helpful_share_made_through_the_site(editors_
     for n, answer in enumerate(["yes", "yes", "no"]):
         Shopper(editors_app, f"192.0.2.{n}").vote(answer)  # each reads the article once, then votes
     for _ in range(2):
-        editor.client.get("/articles/start-a-return")
+        editors_app.test_client().get("/articles/start-a-return")  # a shopper who reads without voting
+    editor.client.get("/articles/start-a-return")  # the editor's own check is not a view
     articles = rows(editor.insights(), "articles")
     assert [row[:2] + row[3:] for row in articles[:2]] == [
         ["Track your order", "3", "3", "67%", "–"],
