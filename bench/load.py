@@ -377,7 +377,7 @@ def print_targets(results: list[dict], args) -> None:
                        search_p99 <= TARGETS["search_p99"])]
             if number == len(r["passes"]):
                 checks.append((f"RSS per worker {worst:.0f} <= {limit:.0f} MB (PSS {pss:.0f})", worst <= limit))
-            print(f"  {r['content'] + ', ' + r['database'] + ', pass ' + str(number):<36}"
+            print(f"  {r['content'] + ', ' + r['database'] + ', pass ' + str(number):<41}"
                   + "; ".join(f"{text} {'holds' if ok else 'MISSED'}" for text, ok in checks))
 
 
