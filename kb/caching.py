@@ -15,10 +15,12 @@ cached for a year, because a changed file gets a new address.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
+from werkzeug.http import http_date
 from werkzeug.security import safe_join
 
 from kb.addresses import published_article
@@ -76,16 +78,21 @@ def _content_date(endpoint: str, slug: str) -> dt.date | None:
 
 def _revalidate_page(response: Response) -> Response:
     # private: the page carries the visitor's own vote and form token, so no shared cache may keep it.
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
+    # Set as one string: each change through response.cache_control rewrites the header.
+    response.headers["Cache-Control"] = "private, no-cache"
     response.add_etag()
     # Only If-None-Match can answer 304: last_modified is set after the check on purpose.
     if request.if_none_match:
         response.make_conditional(request)
     updated = _content_date(request.endpoint, (request.view_args or {}).get("slug", ""))
     if updated:
-        response.last_modified = dt.datetime.combine(updated, dt.time(), tzinfo=dt.timezone.utc)
+        response.headers["Last-Modified"] = _http_date(updated)
     return response
+
+
+@functools.lru_cache(maxsize=1024)
+def _http_date(day: dt.date) -> str:
+    return http_date(dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc))
 
 
 def _cache_asset(response: Response) -> Response:
