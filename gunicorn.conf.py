@@ -41,8 +41,11 @@ def when_ready(server):
 
 
 def post_fork(server, worker):
-    """In each new worker: connections opened by the master are not this worker's to use."""
+    """In each new worker: its own database connections, and its search indexes opened before the first request."""
     if server.cfg.preload_app:
         from kb.extensions import after_fork
+        from kb.search import open_indexes
 
-        after_fork(worker.app.wsgi())
+        app = worker.app.wsgi()
+        after_fork(app)
+        open_indexes(app)

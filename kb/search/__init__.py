@@ -33,7 +33,8 @@ from kb.search.finder import PER_PAGE, CategoryCount, Finder, Hit, Results
 from kb.search.lifecycle import CURRENT, current_generation, ensure_current
 from kb.search.query import SYNONYMS_FILE, SynonymsFile, normalize
 
-__all__ = ["CategoryCount", "Hit", "Results", "Search", "current_search", "init_app", "normalize", "rebuild"]
+__all__ = ["CategoryCount", "Hit", "Results", "Search", "current_search", "init_app", "normalize", "open_indexes",
+           "rebuild"]
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,18 @@ class Search:
 def current_search() -> Search:
     """The search of the language being served."""
     return current_app.extensions["kb.searches"].get(current_language(), current_app.extensions["kb.search"])
+
+
+def open_indexes(app: Flask) -> None:
+    """Open every language's index in a new worker, so that its first shopper does not wait for it.
+
+    gunicorn calls this after forking a worker from the loaded master. The
+    master itself never opens an index: forked processes would share its
+    open files, and their read positions with them.
+    """
+    with app.app_context():
+        for search in app.extensions["kb.searches"].values():
+            search.finder()
 
 
 def language_index_dir(index_dir: Path, language: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ WEIGHTING = scoring.BM25F(B=1.0, K1=2.5)
 ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
             | StemFilter(cachesize=100_000))
 ENGLISH = "en"
+# Document numbers kept by the per-term cache of an open index (about 30 MB at most).
+CACHED_TERM_IDS = 1_000_000
 
 
 @functools.lru_cache(maxsize=None)
@@ -144,7 +147,8 @@ class Generation:
         stored = [self._searcher.stored_fields(n) for n in range(self._searcher.doc_count_all())]
         self.slugs = [fields.get("slug") for fields in stored]
         self.categories = [fields.get("category") for fields in stored]
-        self._term_docs: dict[str, frozenset[int]] = {}
+        self._term_docs: OrderedDict[str, frozenset[int]] = OrderedDict()
+        self._cached_ids = 0
 
     def close(self) -> None:
         self._searcher.close()
@@ -153,15 +157,27 @@ class Generation:
         return bool(self.term_docs(text))
 
     def term_docs(self, text: str) -> frozenset[int]:
-        """Documents containing a term in any field; cached, since shoppers reuse words."""
+        """Documents containing a term in any field; cached, since shoppers reuse words.
+
+        The cache holds at most CACHED_TERM_IDS document numbers, the least
+        recently used terms leaving first: at 20,000 articles a common word
+        matches thousands, and every new word a shopper types would otherwise
+        stay in the worker's memory for good.
+        """
         docs = self._term_docs.get(text)
-        if docs is None:
-            reader = self._searcher.reader()
-            found: set[int] = set()
-            for field in FIELDS:
-                if (field, text) in reader:
-                    found.update(reader.postings(field, text).all_ids())
-            docs = self._term_docs[text] = frozenset(found)
+        if docs is not None:
+            self._term_docs.move_to_end(text)
+            return docs
+        reader = self._searcher.reader()
+        found: set[int] = set()
+        for field in FIELDS:
+            if (field, text) in reader:
+                found.update(reader.postings(field, text).all_ids())
+        docs = self._term_docs[text] = frozenset(found)
+        self._cached_ids += len(docs)
+        while self._cached_ids > CACHED_TERM_IDS and len(self._term_docs) > 1:
+            _, dropped = self._term_docs.popitem(last=False)
+            self._cached_ids -= len(dropped)
         return docs
 
     def clause_docs(self, clause: Clause) -> frozenset[int]:
