@@ -7,6 +7,7 @@ file, so one broken article cannot take the help center down.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import heapq
 from dataclasses import dataclass, field, replace
@@ -98,10 +99,15 @@ class Library:
         return next((c for c in self.categories if c.slug == slug), None)
 
     def in_category(self, slug: str) -> list[Article]:
-        return sorted(
-            (a for a in self.published if a.category == slug),
-            key=lambda a: (a.order, a.title.lower()),
-        )
+        return list(self._by_category.get(slug, ()))
+
+    @functools.cached_property
+    def _by_category(self) -> dict[str, tuple[Article, ...]]:
+        """Each topic's published articles in order, sorted once: the home page counts them on every request."""
+        grouped: dict[str, list[Article]] = {}
+        for article in sorted(self.published, key=lambda a: (a.order, a.title.lower())):
+            grouped.setdefault(article.category, []).append(article)
+        return {slug: tuple(articles) for slug, articles in grouped.items()}
 
     def featured(self) -> list[Article]:
         return sorted((a for a in self.published if a.featured), key=lambda a: (a.order, a.title.lower()))
