@@ -25,7 +25,7 @@ from kb.render import Heading, RenderError, render_markdown
 CATEGORIES_FILE = "categories.yml"
 CONTACT_FILE = "contact.yml"
 RELATED_LIMIT = 4
-RELATED_TAG_SETS = 3  # see _related
+RELATED_TAG_SETS = 3  # see related_articles
 
 
 @dataclass(frozen=True)
@@ -443,7 +443,7 @@ def load_categories(content_dir: Path) -> tuple[tuple[Category, ...], list[Probl
 
 # ---------------------------------------------------------------- the library
 
-def _alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Problem]]:
+def alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Problem]]:
     aliases, problems = {}, []
     for article in articles.values():
         for alias in article.aliases:
@@ -457,7 +457,7 @@ def _alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Probl
     return aliases, problems
 
 
-def _related(articles: dict[str, Article]) -> dict[str, tuple[Article, ...]]:
+def related_articles(articles: dict[str, Article]) -> dict[str, tuple[Article, ...]]:
     """Articles sharing the category and tags, most in common first.
 
     An article is related when it shares the category or a tag; the closest
@@ -512,7 +512,7 @@ def load_library(content_dir: Path, skip: frozenset[str] = frozenset()) -> Libra
     categories, problems = load_categories(content_dir)
     facts = load_facts(content_dir)
     articles, article_problems = load_articles(content_dir, categories, facts, skip=skip)
-    aliases, alias_problems = _alias_map(articles)
+    aliases, alias_problems = alias_map(articles)
     contact, contact_problems = load_contact(content_dir / CONTACT_FILE, _display(content_dir / CONTACT_FILE, content_dir))
     problems = [*problems, *facts.problems, *article_problems, *alias_problems, *contact_problems]
     return Library(
@@ -521,6 +521,6 @@ def load_library(content_dir: Path, skip: frozenset[str] = frozenset()) -> Libra
         aliases=aliases,
         contact=contact,
         problems=tuple(problems),
-        related=_related(articles),
+        related=related_articles(articles),
         facts=facts,
     )

@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kb.contact import load_contact
-from kb.content import (CATEGORIES_FILE, CONTACT_FILE, Article, Category, Library, _alias_map, _related,
-                        load_articles, load_categories, load_library)
+from kb.content import (CATEGORIES_FILE, CONTACT_FILE, Article, Category, Library, alias_map, load_articles,
+                        load_categories, load_library, related_articles)
 from kb.facts import Facts, load_facts
 from kb.problems import Problem
 
@@ -63,7 +63,7 @@ def load_translation(content_dir: Path, language: str, default: Library) -> tupl
     articles = {slug: replace(article, language=language) for slug, article in articles.items()}
     originals, by_original, found = _originals(articles, default)
     problems += found
-    aliases, found = _alias_map(articles)
+    aliases, found = alias_map(articles)
     problems += found
     contact = default.contact
     if (folder / CONTACT_FILE).is_file():
@@ -71,7 +71,7 @@ def load_translation(content_dir: Path, language: str, default: Library) -> tupl
         problems += found
         contact = contact or default.contact
     library = Library(articles=articles, categories=categories, aliases=aliases, contact=contact,
-                      problems=tuple(problems), related=_related(articles), facts=facts, language=language,
+                      problems=tuple(problems), related=related_articles(articles), facts=facts, language=language,
                       originals=originals, by_original=by_original)
     return library, problems
 
