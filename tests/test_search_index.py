@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from kb import ROOT
+from kb.search import current_search, engine, finder
 
 
 def found(app, query: str) -> list[str]:
@@ -91,8 +92,6 @@ def test_builds_started_together_wait_for_each_other(content, tmp_path):
 
 
 def test_words_shoppers_type_do_not_grow_a_worker_without_end(app, monkeypatch):
-    from kb.search import current_search, engine
-
     monkeypatch.setattr(engine, "CACHED_TERM_IDS", 3)
     for word in ["order", "return", "refund", "parcel", "delivery", "track", "account", "order"]:
         found(app, word)
@@ -100,3 +99,10 @@ def test_words_shoppers_type_do_not_grow_a_worker_without_end(app, monkeypatch):
         index = current_search().finder().engine
         assert sum(len(docs) for docs in index._term_docs.values()) <= 3 or len(index._term_docs) == 1
     assert "track-your-order" in found(app, "track my order")  # evicted words are read again when needed
+
+
+def test_snippet_outlines_are_kept_for_recent_articles_only(app, monkeypatch):
+    monkeypatch.setattr(finder, "OUTLINES_KEPT", 1)
+    assert len(found(app, "return refund order parcel delivery")) == 2  # both articles get a snippet
+    with app.test_request_context():
+        assert len(current_search().finder()._outlines) == 1

@@ -27,6 +27,7 @@ from kb.search.query import Speller, Synonyms, Words, droppable, split
 
 PER_PAGE = 10
 CACHE_ENTRIES = 4096
+OUTLINES_KEPT = 2000  # articles whose sections are kept for snippets (see Finder._outline)
 PREFIX_WORDS = 8
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class Finder:
         self.neighbours = self._neighbours(embedder)
         self.blend = semantic.Blend()
         self._docs = {slug: doc for doc, slug in enumerate(self.engine.slugs)}
-        self._outlines: dict[str, snippets.Outline] = {}
+        self._outlines: OrderedDict[str, snippets.Outline] = OrderedDict()
         self._cache: OrderedDict[tuple, Results] = OrderedDict()
         self._synonyms: Synonyms | None = None
         # Whoosh searchers and our caches are not made for concurrent use; gunicorn's
@@ -269,11 +270,25 @@ class Finder:
 
         return sorted(candidates, key=lambda d: (-score(d), d)) + lexical[len(top):]
 
+    def _outline(self, article) -> snippets.Outline:
+        """An article's sections for snippets, kept for the OUTLINES_KEPT articles most recently shown.
+
+        An outline holds the article's text twice (as written and lower-cased);
+        kept for every article ever shown, a worker would end up holding two
+        more copies of the whole content.
+        """
+        outline = self._outlines.get(article.slug)
+        if outline is None:
+            outline = self._outlines[article.slug] = snippets.outline(article)
+            if len(self._outlines) > OUTLINES_KEPT:
+                self._outlines.popitem(last=False)
+        else:
+            self._outlines.move_to_end(article.slug)
+        return outline
+
     def _hit(self, doc: int, words: snippets.Matcher | None, scored: semantic.Scored | None = None) -> Hit:
         article = self.library.articles[self.engine.slugs[doc]]
-        if article.slug not in self._outlines:
-            self._outlines[article.slug] = snippets.outline(article)
-        outline = self._outlines[article.slug]
+        outline = self._outline(article)
         found = snippets.excerpt(article, outline, words)
         section = found.section
         if scored is not None and (words is None or snippets.best_section(outline.lowered, words.lower) is None):
