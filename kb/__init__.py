@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, i18n, insights, languages,
-                    pageviews, search, security, seo, sessions, views)
+                    migrations, pageviews, search, security, seo, sessions, views)
     from kb.translations import load_languages
 
     languages.init_app(app)
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         log.log(logging.WARNING if problem.level == "warning" else logging.ERROR, "%s", problem)
     app.extensions["kb.library"] = library
     extensions.init_app(app)
+    migrations.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
     security.init_app(app)

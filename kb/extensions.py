@@ -16,14 +16,12 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kb import ROOT
 
 # Fixed constraint names, so migrations name what they drop on every database.
 NAMING_CONVENTION = {
@@ -33,11 +31,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-MIGRATIONS_DIR = ROOT / "migrations"
 WRITE_OPTION = "kb_write"
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 # Pages carrying no limit of their own (there are no default limits): the
@@ -195,7 +191,6 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine, app.config["KB_SQLITE_BUSY_TIMEOUT_MS"],
                               app.config["KB_SQLITE_SYNCHRONOUS"])
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     app.before_request(_refuse_form_not_in_utf8)
     csrf.init_app(app)
     limiter.init_app(app)
