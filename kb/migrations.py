@@ -1,6 +1,6 @@
 """``flask --app kb db …``: Flask-Migrate's commands, imported only when one of them runs.
 
-Flask-Migrate brings Alembic, Mako and Pygments, about 10 MB in every process
+Flask-Migrate brings Alembic, Mako and Pygments, about 8 MB in every process
 that imports it, and a serving worker never migrates anything. This group
 stands in for Flask-Migrate's under the same name and hands over to it at
 the moment a ``db`` command is asked for.
