@@ -79,32 +79,24 @@ def test_check_reports_each_broken_file_at_its_line_and_column(runner, content, 
     assert code == 1
 
 
-def test_link_to_a_missing_article_suggests_the_closest_slug(runner, content):
-    content.article("links", body="Read [how to track](/articles/track-your-ordr) first.")
-    assert lines_for(runner, "links.md") == [
-        "articles/orders-and-shipping/links.md:5:21: error: link to /articles/track-your-ordr: no article has the "
-        "slug 'track-your-ordr' (did you mean 'track-your-order'?)"]
-
-
-def test_an_explicit_section_id_the_layout_uses_is_an_error(runner, content):
-    content.article("taken", body="Intro.\n\n## Talk to us {#contact}\n\nCall.")
-    assert lines_for(runner, "taken.md") == [
-        "articles/orders-and-shipping/taken.md:7:15: error: the section id '#contact' is taken by the page around "
-        "the article; choose another {#id}"]
-
-
-def test_link_to_a_missing_section_of_another_article_lists_its_sections(runner, content):
-    content.article("links", body="See [the link](/articles/track-your-order#tracking).")
-    assert lines_for(runner, "links.md") == [
-        "articles/orders-and-shipping/links.md:5:16: error: link to /articles/track-your-order#tracking: "
-        "'Track your order' has no section '#tracking' (sections: tracking-link, what-the-statuses-mean)"]
-
-
-def test_link_to_a_missing_section_of_the_same_article(runner, content):
-    content.article("links", body="## Steps\n\nAs [above](#step) says.")
-    assert lines_for(runner, "links.md") == [
-        "articles/orders-and-shipping/links.md:7:12: error: link to #step: this article has no section '#step' "
-        "(sections: steps)"]
+@pytest.mark.parametrize("body, expected", [
+    pytest.param("Read [how to track](/articles/track-your-ordr) first.",
+                 "links.md:5:21: error: link to /articles/track-your-ordr: no article has the slug 'track-your-ordr' "
+                 "(did you mean 'track-your-order'?)", id="missing article suggests the closest slug"),
+    pytest.param("See [the link](/articles/track-your-order#tracking).",
+                 "links.md:5:16: error: link to /articles/track-your-order#tracking: 'Track your order' has no "
+                 "section '#tracking' (sections: tracking-link, what-the-statuses-mean)",
+                 id="missing section of another article lists its sections"),
+    pytest.param("## Steps\n\nAs [above](#step) says.",
+                 "links.md:7:12: error: link to #step: this article has no section '#step' (sections: steps)",
+                 id="missing section of the same article"),
+    pytest.param("Intro.\n\n## Talk to us {#contact}\n\nCall.",
+                 "links.md:7:15: error: the section id '#contact' is taken by the page around the article; "
+                 "choose another {#id}", id="explicit section id the layout uses"),
+])
+def test_a_broken_link_or_section_is_reported_at_its_line_and_column(runner, content, body, expected):
+    content.article("links", body=body)
+    assert lines_for(runner, "links.md") == [f"articles/orders-and-shipping/{expected}"]
 
 
 def test_links_through_aliases_permanent_ids_and_existing_sections_pass(runner, content):
