@@ -27,8 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from kb import (addresses, api, askus, caching, cli, extensions, feedback, health, i18n, insights, languages,
-                    migrations, pageviews, search, security, seo, sessions, views)
+    from kb import (addresses, api, askus, caching, cli, contact_panel, extensions, feedback, health, i18n, insights,
+                    languages, migrations, pageviews, search, security, seo, sessions, views)
     from kb.translations import load_languages
 
     languages.init_app(app)
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     sessions.init_app(app)
     views.init_app(app)
+    contact_panel.init_app(app)
     askus.init_app(app)
     feedback.init_app(app)
     addresses.init_app(app)

@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 DEFAULT_ENTRIES = 4096
 # Whole pages are the largest entries (about 15 KB): the most recently rendered 512 are kept.
-ENTRIES_PER_SLOT = {"contact": 2, "page": 512}
+# The contact channels: one entry per language, replaced each minute.
+ENTRIES_PER_SLOT = {"contact": 16, "page": 512}
 
 
 class FragmentCache(Extension):

@@ -4,24 +4,28 @@ The home page, a category or an article differs between two visitors only in
 what is theirs: a message waiting for them (a flash), their own vote, and the
 feedback form's CSRF token (empty for a visitor who has no session yet:
 reading sets no cookie). For everyone else a page is rendered once per
-version (the caller's: the minute, which moves the contact panel's "Open
-now", and for an article the helpfulness line) and kept; a request then only
-writes its own form token into the kept page. Rendering an article's layout,
-forms and structured data took most of a millisecond; the copy takes
-microseconds, so a page costs little more than the framework around it.
+version (the caller's: for an article, the helpfulness line) and kept; a
+request then only writes in what changes under a kept page: its own form
+token and the contact panel's channels of this minute ("Open now"), kept
+apart (``kb.contact_panel``). Rendering an article's layout, forms and
+structured data took most of a millisecond; the copy takes microseconds, so
+a page costs little more than the framework around it.
 """
 from __future__ import annotations
 
 import secrets
 
 from flask import current_app, render_template, request, session
+from markupsafe import Markup
 
+from kb import contact_panel
 from kb.feedback.visitors import form_token
 from kb.fragments import kept
 from kb.languages import current_language
 
-# Rendered where the form token goes; random, so no article can contain it by chance.
+# Rendered where the form token and the contact channels go; random, so no article can contain them by chance.
 TOKEN_MARK = f"kb-form-token-{secrets.token_hex(12)}"
+CHANNELS_MARK = Markup(f"kb-contact-channels-{secrets.token_hex(12)}")
 
 
 def render_shared(template: str, version: tuple, **context) -> str:
@@ -35,5 +39,8 @@ def render_shared(template: str, version: tuple, **context) -> str:
     # The language is in the key: the home page at "/" answers in the browser's language.
     page = kept(current_app.jinja_env, "page", (template, request.scheme, request.host, request.path,
                                                 current_language()),
-                lambda: render_template(template, form_token=TOKEN_MARK, **context), version)
-    return page.replace(TOKEN_MARK, form_token()) if TOKEN_MARK in page else page
+                lambda: render_template(template, form_token=TOKEN_MARK, contact_channels=lambda: CHANNELS_MARK,
+                                        **context), version)
+    if TOKEN_MARK in page:
+        page = page.replace(TOKEN_MARK, form_token())
+    return page.replace(CHANNELS_MARK, contact_panel.channels())

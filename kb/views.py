@@ -1,14 +1,12 @@
 """The pages a shopper browses: home, categories, articles, search, errors."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
-from kb.contact import opening_hours_text
 from kb.content import Library
 from kb.extensions import db
 from kb.feedback import feedback_state
@@ -34,21 +32,11 @@ def library() -> Library:
     return library_for()
 
 
-def current_time() -> dt.datetime:
-    """The moment the contact panel is computed for; tests replace it to freeze time."""
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def contact_minute() -> int:
-    """The contact panel's text changes at most once a minute: pages showing it are kept per minute."""
-    return int(current_time().timestamp() // 60)
-
-
 @localized(bp, "/")
 def home():
     lib = library()
     counts = {c.slug: len(category_articles(c.slug)) for c in lib.categories}
-    page = render_shared("home.html", (contact_minute(),), categories=lib.categories, counts=counts,
+    page = render_shared("home.html", (), categories=lib.categories, counts=counts,
                          featured=lib.featured())
     if not home_follows_browser():
         return page
@@ -73,7 +61,7 @@ def category(slug: str):
     found = lib.category(slug)
     if found is None:
         abort(404)
-    return render_shared("category.html", (contact_minute(),), category=found,
+    return render_shared("category.html", (), category=found,
                          articles=category_articles(slug), categories=lib.categories)
 
 
@@ -107,7 +95,7 @@ def article(slug: str):
                "related": lib.related.get(found.slug, ()), "feedback": feedback, "fallback": fallback}
     if feedback.vote:  # the visitor's own vote shows on the page
         return render_template("article.html", **context)
-    return render_shared("article.html", (contact_minute(), feedback.summary), **context)
+    return render_shared("article.html", (feedback.summary,), **context)
 
 
 @localized(bp, "/search")
@@ -156,21 +144,6 @@ def _instant_status(results) -> str:
     return gettext("Showing results for %(query)s.", query=results.showing) + " " + said if results.showing else said
 
 
-def _contact_panel() -> dict:
-    """Every page, error pages included, shows how to reach a person.
-
-    The panel's text changes at most once a minute, so templates cache it
-    under ``contact_minute`` and call ``contact_panel()`` only on a miss.
-    """
-    lib = library_for() if "kb.library" in current_app.extensions else None
-    contact = lib.contact if lib else None  # a language may have its own labels, numbers and hours
-    now = current_time()
-    return {
-        "contact_minute": int(now.timestamp() // 60),
-        "contact_panel": lambda: contact.panel(now) if contact else [],
-    }
-
-
 def _page_not_found(error: HTTPException):
     words = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
     hits = current_search().search(words, per_page=SUGGESTIONS).hits if words else ()
@@ -190,7 +163,5 @@ def _server_error(error: Exception):
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.add_extension(FragmentCache)
-    app.context_processor(_contact_panel)
-    app.jinja_env.globals["opening_hours"] = opening_hours_text
     app.register_error_handler(404, _page_not_found)
     app.register_error_handler(500, _server_error)

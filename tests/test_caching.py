@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kb import views
+from kb import contact_panel
 from kb.caching import ASSET_MAX_AGE
 
 MONDAY_BEFORE_OPENING = dt.datetime(2026, 11, 23, 8, 59, tzinfo=dt.timezone.utc)  # the phone line opens at 09:00
@@ -17,7 +17,7 @@ def clock(monkeypatch):
     """The moment the contact panel is computed for; set ``clock.now`` to move it."""
     class Clock:
         now = MONDAY_BEFORE_OPENING
-    monkeypatch.setattr(views, "current_time", lambda: Clock.now)
+    monkeypatch.setattr(contact_panel, "current_time", lambda: Clock.now)
     return Clock
 
 

@@ -288,7 +288,7 @@ def test_german_pages_have_german_navigation_vote_form_and_contact_panel(german_
 
 
 def test_german_dates_numbers_and_opening_hours(german_client, monkeypatch):
-    monkeypatch.setattr("kb.views.current_time",
+    monkeypatch.setattr("kb.contact_panel.current_time",
                         lambda: dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc))  # a Saturday
     page = text(german_client.get("/de/articles/sendung-verfolgen"))
     assert '<time datetime="2026-10-20">20. Oktober 2026</time>' in page

@@ -6,13 +6,13 @@ import shutil
 
 import pytest
 
-from kb import views
+from kb import contact_panel
 
 
 @pytest.fixture
 def tuesday_afternoon(monkeypatch):
     moment = dt.datetime(2026, 11, 24, 14, 30, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(views, "current_time", lambda: moment)
+    monkeypatch.setattr(contact_panel, "current_time", lambda: moment)
     return moment
 
 
@@ -109,7 +109,7 @@ def test_server_error_page_keeps_the_contact_panel(make_app, tuesday_afternoon):
 
 
 def test_contact_panel_says_closed_at_night(client, monkeypatch):
-    monkeypatch.setattr(views, "current_time", lambda: dt.datetime(2026, 11, 24, 22, 0, tzinfo=dt.timezone.utc))
+    monkeypatch.setattr(contact_panel, "current_time", lambda: dt.datetime(2026, 11, 24, 22, 0, tzinfo=dt.timezone.utc))
     page = client.get("/").get_data(as_text=True)
     assert "Closed — opens tomorrow 09:00" in page
 
@@ -124,7 +124,7 @@ def test_pages_are_served_from_memory_once_content_is_loaded(client, content):
 
 
 def test_contact_panel_changes_when_the_phone_line_closes(client, monkeypatch):
-    monkeypatch.setattr(views, "current_time", lambda: dt.datetime(2026, 11, 24, 17, 59, tzinfo=dt.timezone.utc))
+    monkeypatch.setattr(contact_panel, "current_time", lambda: dt.datetime(2026, 11, 24, 17, 59, tzinfo=dt.timezone.utc))
     assert "Open now — until 18:00" in client.get("/articles/track-your-order").get_data(as_text=True)
-    monkeypatch.setattr(views, "current_time", lambda: dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.timezone.utc))
+    monkeypatch.setattr(contact_panel, "current_time", lambda: dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.timezone.utc))
     assert "Closed — opens tomorrow 09:00" in client.get("/articles/track-your-order").get_data(as_text=True)
