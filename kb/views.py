@@ -102,15 +102,18 @@ def article(slug: str):
 def search():
     query = normalize(request.args.get("q", ""))
     category = request.args.get("category") or None
+    correct = not request.args.get("exact")
     results = current_search().search(query, category=category, page=request.args.get("page", 1, type=int),
-                                      correct=not request.args.get("exact"))
+                                      correct=correct)
     titles = {c.slug: c.title for c in library().categories}
     agent = request.args.get("view") == "agent"
     if query and results.page == 1 and not agent and not results.unavailable:  # shoppers' searches, once each
         record_search(current_search().loggable(query), results.total, category, current_language())
     template = "search_agent.html" if agent else "search.html"
-    return render_template(template, query=query, results=results, category_titles=titles,
-                           contact_prominent=bool(query) and not results.total)
+    # Kept while the search gives the same results: a new index generation gives new ones.
+    return render_shared(template, (results,), variant=(query, category, results.page, correct),
+                         query=query, exact=None if correct else "1", results=results, category_titles=titles,
+                         contact_prominent=bool(query) and not results.total)
 
 
 @localized(bp, "/search.json")

@@ -53,6 +53,16 @@ def test_search_instead_searches_the_words_as_typed(shop_client):
     assert "We couldn't find an article for “refnud polcy”." in page
 
 
+def test_each_way_of_asking_gets_its_own_results_page(shop_client):
+    """Results pages are kept rendered: the words, the topic, the page and "as typed" each get their own."""
+    corrected = results_of(shop_client, "refnud polcy")
+    assert "Showing results for" not in results_of(shop_client, "refnud polcy", exact="1")
+    assert results_of(shop_client, "refnud polcy") == corrected
+    everywhere = result_links(results_of(shop_client, "jacket"))
+    in_topic = result_links(results_of(shop_client, "jacket", category="returns-and-refunds"))
+    assert "/articles/jackets" in everywhere and in_topic == []
+
+
 def test_all_words_matching_rank_above_some_words_matching(shop_client):
     links = result_links(results_of(shop_client, "waterproof jacket"))
     assert links[:2] == ["/articles/jackets", "/articles/hats"]
