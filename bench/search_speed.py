@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from kb.content import Article, Library  # noqa: E402
+from kb.content import Article, Library, pack  # noqa: E402
 from kb.render import Heading  # noqa: E402
 from kb.search import Search, semantic  # noqa: E402
 from kb.search.lifecycle import build_generation, switch  # noqa: E402
@@ -145,17 +145,16 @@ def slugify(text: str) -> str:
 
 
 def to_article(raw: dict) -> Article:
-    html, headings, text = [], [], []
+    html, headings = [], []
     for title, paragraphs in raw["sections"]:
         anchor = slugify(title)
         headings.append(Heading(2, anchor, title))
         html.append(f'<h2 id="{anchor}">{title}</h2>')
         html += [f"<p>{p}</p>" for p in paragraphs]
-        text += [title, *paragraphs]
     return Article(slug=raw["slug"], path=f"articles/{raw['category']}/{raw['slug']}.md", title=raw["title"],
                    summary=raw["summary"], category=raw["category"], tags=raw["tags"], updated=None, draft=False,
-                   aliases=(), order=100, featured=False, id=None, html="\n".join(html), headings=tuple(headings),
-                   text=" ".join(text), source_hash=hashlib.sha256(str(raw).encode()).hexdigest())
+                   aliases=(), order=100, featured=False, id=None, packed_html=pack("\n".join(html)),
+                   headings=tuple(headings), source_hash=hashlib.sha256(str(raw).encode()).hexdigest())
 
 
 def to_markdown(raw: dict) -> str:

@@ -61,7 +61,10 @@ class Heading:
 class Rendered:
     html: str
     headings: tuple[Heading, ...]
-    text: str
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.html)
 
 
 # Ids the page around an article uses. A section with one of them would
@@ -101,7 +104,7 @@ def render_markdown(body: str) -> Rendered:
     except RecursionError:
         raise RenderError("the Markdown is nested too deeply to render (lists or quotes inside each other)")
     safe = sanitize(raw)
-    return Rendered(html=safe, headings=tuple(_flatten(md.toc_tokens)), text=plain_text(safe))
+    return Rendered(html=safe, headings=tuple(_flatten(md.toc_tokens)))
 
 
 def _refuse_pathological(body: str) -> None:

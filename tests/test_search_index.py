@@ -106,3 +106,14 @@ def test_snippet_outlines_are_kept_for_recent_articles_only(app, monkeypatch):
     assert len(found(app, "return refund order parcel delivery")) == 2  # both articles get a snippet
     with app.test_request_context():
         assert len(current_search().finder()._outlines) == 1
+
+
+def test_an_index_too_large_to_map_is_read_and_answers_the_same(content, make_app, monkeypatch):
+    content.article("start-a-return", "Start a return", "Print the prepaid label and book a courier.",
+                    category="returns-and-refunds")
+    mapped = make_app()
+    monkeypatch.setattr(engine, "MAPPED_INDEX_MB", 0)
+    read = make_app()
+    for query in ["prepaid label", "track my order", "courier", "retrun"]:
+        assert found(read, query) == found(mapped, query)
+    assert found(read, "prepaid label") == ["start-a-return"]

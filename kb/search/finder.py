@@ -27,7 +27,7 @@ from kb.search.query import Speller, Synonyms, Words, droppable, split
 
 PER_PAGE = 10
 CACHE_ENTRIES = 4096
-OUTLINES_KEPT = 2000  # articles whose sections are kept for snippets (see Finder._outline)
+OUTLINES_KEPT = 1000  # articles whose sections are kept for snippets (see Finder._outline)
 PREFIX_WORDS = 8
 
 log = logging.getLogger(__name__)

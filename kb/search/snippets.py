@@ -36,11 +36,12 @@ class Outline:
 
 def outline(article) -> Outline:
     """The article cut at its h2/h3 headings, as plain text."""
+    html = article.html  # unpacked once (see Article.html)
     found, start, anchor, title = [], 0, None, ""
-    for match in SECTION_START.finditer(article.html):
-        found.append(Section(anchor, title, plain_text(article.html[start:match.start()])))
+    for match in SECTION_START.finditer(html):
+        found.append(Section(anchor, title, plain_text(html[start:match.start()])))
         anchor, title, start = match.group(2), plain_text(match.group(3)), match.end()
-    found.append(Section(anchor, title, plain_text(article.html[start:])))
+    found.append(Section(anchor, title, plain_text(html[start:])))
     kept = tuple(s for s in found if s.text or s.anchor)
     return Outline(kept, tuple((s.title.lower(), s.text.lower()) for s in kept))
 
