@@ -28,20 +28,22 @@ TOKEN_MARK = f"kb-form-token-{secrets.token_hex(12)}"
 CHANNELS_MARK = Markup(f"kb-contact-channels-{secrets.token_hex(12)}")
 
 
-def render_shared(template: str, version: tuple, *, variant: tuple = (), **context) -> str:
+def render_shared(template: str, version: tuple, *, variant: tuple = (), slot: str = "page", **context) -> str:
     """``render_template(template, **context)``, from the kept page when the visitor has nothing of their own.
 
     ``version`` must change whenever the page would: the context must not
     hold anything about this visitor (the caller renders those pages itself).
     A page is kept per address path; ``variant`` tells apart the pages one
     path serves (a search's words and filters), so that other query
-    parameters (a campaign's tags) do not each make a copy.
+    parameters (a campaign's tags) do not each make a copy. ``slot`` keeps
+    a kind of page apart (see ``kb.fragments.ENTRIES_PER_SLOT``): reading
+    many articles must not push the searches out.
     """
     if session.get("_flashes"):
         return render_template(template, **context)
     # The language is in the key: the home page at "/" answers in the browser's language.
-    page = kept(current_app.jinja_env, "page", (template, request.scheme, request.host, request.path,
-                                                current_language(), *variant),
+    page = kept(current_app.jinja_env, slot,
+                (template, request.scheme, request.host, request.path, current_language(), *variant),
                 lambda: render_template(template, form_token=TOKEN_MARK, contact_channels=lambda: CHANNELS_MARK,
                                         **context), version)
     if TOKEN_MARK in page:

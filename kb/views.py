@@ -111,7 +111,7 @@ def search():
         record_search(current_search().loggable(query), results.total, category, current_language())
     template = "search_agent.html" if agent else "search.html"
     # Kept while the search gives the same results: a new index generation gives new ones.
-    return render_shared(template, (results,), variant=(query, category, results.page, correct),
+    return render_shared(template, (results,), variant=(query, category, results.page, correct), slot="search",
                          query=query, exact=None if correct else "1", results=results, category_titles=titles,
                          contact_prominent=bool(query) and not results.total)
 
