@@ -18,6 +18,7 @@ lexical recall@3 >= 0.9; semantic recall@3 >= 0.97, MRR@10 >= 0.93 and
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from dataclasses import replace
@@ -245,6 +246,18 @@ def _with_text(words: int, tokens: int):
     return passages
 
 
+def _first_sentence(text: str) -> str:
+    found = re.match(r"(.+?[.!?:])(\s|$)", text.strip())
+    return found.group(1) if found else text
+
+
+def _with_first_sentence(article) -> list:
+    """Each heading followed by the first sentence of its section, cut at 24 tokens."""
+    first, *rest = KB_PASSAGES(article)
+    text = {s.anchor: s.text for s in snippets.outline(article).sections}
+    return [first] + [replace(p, text=f"{p.section}. {_first_sentence(text[p.anchor])}", tokens=24) for p in rest]
+
+
 def _chunks(article) -> list:
     """Title and summary, then the whole text in overlapping windows of 50 words (64 tokens), max-pooled."""
     found = KB_PASSAGES(article)[:1]
@@ -266,6 +279,7 @@ REPRESENTATIONS = {
     "title and summary only": _title_and_summary,
     "+ headings (kb's)": KB_PASSAGES,
     "+ headings after the article title": _titled_headings,
+    "+ headings and their first sentence": _with_first_sentence,
     "+ headings and 32 tokens of text": _with_text(24, 32),
     "+ headings and 128 tokens of text": _with_text(96, 128),
     "+ all the text in 64-token chunks": _chunks,

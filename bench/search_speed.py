@@ -335,9 +335,10 @@ def semantic_figures(articles: list, library, queries: list[str], lexical_dir: P
     semantic_dir = scratch / f"index-{len(articles)}-semantic"
     build_s, build_mib = in_child(_build_semantic_child, str(semantic_dir), articles)
     generation = semantic_dir / (semantic_dir / "current").read_text()
-    rows = len(json.loads((generation / semantic.ROWS).read_text())["rows"])
+    meta = json.loads((generation / semantic.ROWS).read_text())
     print(f"  semantic build: {build_s:6.1f} s ({build_s / lexical_build_s:.1f}x the lexical build), "
-          f"{rows:,} vectors, {(generation / semantic.VECTORS).stat().st_size / 2**20:.1f} MiB on disk, "
+          f"{len(meta['rows']):,} vectors ({meta['embedded']:,} distinct texts embedded), "
+          f"{(generation / semantic.VECTORS).stat().st_size / 2**20:.1f} MiB on disk, "
           f"peak {build_mib:5.0f} MiB", flush=True)
     context = multiprocessing.get_context("fork")
     queue = context.Queue()

@@ -109,6 +109,19 @@ def test_typo_correction_and_synonyms_still_apply(content, make_app, embedder):
     assert "track-your-order" in [hit.slug for hit in search.search("package").hits]
 
 
+def test_model_reads_the_question_as_typed_not_as_spelling_corrected(content, make_app, embedder):
+    # "feather" is in no article: the speller makes it "leather", which would send the model to the boots.
+    content.article("caring-for-down-sleeping-bags", "Caring for down sleeping bags", """
+        Wash it on a gentle cycle and tumble dry it on low heat with two clean tennis balls.
+        """, category="warranty-and-care", summary="Washing and drying a down sleeping bag.")
+    content.article("boot-care", "Leather boot care", """
+        Brush off the mud, then clean the leather with a damp cloth and wax it when dry.
+        """, category="warranty-and-care", summary="Cleaning and waxing leather boots.")
+    results = make_app(**SEMANTIC).extensions["kb.search"].search("how do i clean a feather-filled bag")
+    assert "leather" in results.showing
+    assert results.hits[0].slug == "caring-for-down-sleeping-bags"
+
+
 def test_repeated_search_is_answered_from_the_cache(make_app, embedder):
     search = make_app(**SEMANTIC).extensions["kb.search"]
     assert search.search("where is my parcel") is search.search("where is my parcel")
@@ -214,6 +227,20 @@ def test_rebuild_after_an_edit_embeds_only_the_changed_article(damaged_parcel, m
     rows = json.loads((current_generation(tmp_path / "index") / semantic.ROWS).read_text())
     assert rows["embedded"] == 1  # the edited summary; every other passage keeps its vector
     assert slugs(app, "box came smashed")[0] == "damaged-parcel"
+
+
+def test_heading_shared_by_two_articles_is_embedded_once(content, make_app, tmp_path, embedder):
+    content.article("track-a-return", "Track a return", """
+        Follow your return to our warehouse.
+
+        ## What the statuses mean
+
+        Received: it reached us.
+        """, category="returns-and-refunds", summary="Where your return is.")
+    make_app(**SEMANTIC)
+    meta = json.loads((current_generation(tmp_path / "index") / semantic.ROWS).read_text())
+    assert [row[2] for row in meta["rows"]].count("What the statuses mean") == 2
+    assert meta["embedded"] == len(meta["rows"]) - 1
 
 
 def test_unreadable_vectors_leave_search_lexical(make_app, tmp_path, caplog, embedder):

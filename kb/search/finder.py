@@ -166,7 +166,7 @@ class Finder:
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
             matched = Counter(dict.fromkeys(fuzzy_scores, 1))
-        scored = self.neighbours.scores(plan.showing or query, self.blend.article_weight) if self.neighbours else None
+        scored = self.neighbours.scores(query, self.blend.article_weight) if self.neighbours else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
             if (doc := self._docs.get(slug)) is not None and doc not in matched]
@@ -291,7 +291,8 @@ class Finder:
         outline = self._outline(article)
         found = snippets.excerpt(article, outline, words)
         section = found.section
-        if scored is not None and (words is None or snippets.best_section(outline.lowered, words.lower) is None):
+        if scored is not None and found.section is None and (
+                words is None or snippets.best_section(outline.lowered, words.lower) is None):
             # None of the words is in the article: the model's nearest section is the answer to link.
             anchor, _ = scored.passage(article.slug)
             section = next((s for s in outline.sections if anchor and s.anchor == anchor), None)

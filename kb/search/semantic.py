@@ -12,7 +12,11 @@ site without the extra imports this module and pays nothing.
   converting it cost 17 ms a question at 10,000 vectors; float32 is read in
   place), with the fingerprint of the content they were computed from.
 - ``Neighbours`` opens them memory-mapped (the workers of a node share the
-  pages) and scores every article against a question.
+  pages) and scores every article against a question, as the shopper typed
+  it: the lexical side's spelling correction only knows the articles' words
+  and turned the ones they lack into others ("back from spain" into "back
+  from paid"), which cost the model more than typos do (MRR@10 0.909 with
+  the corrected question, 0.915 with the typed one).
 - ``Blend`` mixes that score with the lexical rank; its defaults were chosen
   with ``bench/search_quality.py`` (which prints the sweep).
 """
@@ -57,8 +61,8 @@ class Blend:
     An article's similarity is ``article_weight`` times that of its title and
     summary plus the rest times that of its nearest passage (title, summary
     or a heading). The nearest passage alone let a hub win: the FAQ has a
-    heading for every common question (nearest passage alone: MRR@10 0.817,
-    with the article's at 0.5: 0.909). The defaults are the best cell of
+    heading for every common question (nearest passage alone: MRR@10 0.839,
+    with the article's at 0.5: 0.915). The defaults are the best cell of
     bench/search_quality.py's sweep on the even-numbered questions; on the
     odd-numbered ones, which they were not chosen on, they score as well.
     """
@@ -130,13 +134,17 @@ def passages(article) -> list[Passage]:
     Measured on the demo content (bench/search_quality.py --representations
     prints the table): headings alone match questions as well as headings
     after the article title, or followed by the first 32 or 128 tokens of
-    their section, or the whole text in 64-token chunks (MRR@10 0.909 against
-    0.909 to 0.913, each at its best blend), for two thirds to a tenth of the
-    tokens; title and summary alone scored 0.893.
+    their section (MRR@10 0.915 against 0.911 to 0.916, each at its best
+    blend), for two thirds to a seventh of the tokens; the whole text in
+    64-token chunks reached 0.923 for nine times the tokens, and title and
+    summary alone 0.889. A heading followed by the first sentence of its
+    section did worse (0.894). Adding text lifts recall@3 from 0.967 to
+    0.975 at kb's blend, but puts the answer lower where it is found.
     The model's cost is in proportion to the tokens it reads, and the index
     build pays it for every article: on the synthetic 2,000-article corpus of
-    bench/search_speed.py, headings after the title were 171,000 tokens,
-    headings alone 88,000.
+    bench/search_speed.py, kb's passages are 150,000 tokens (titles and
+    summaries 64,000, headings 86,000); headings after the title would be
+    171,000.
     """
     found = [Passage(article.slug, None, None, f"{article.title}. {article.summary}".strip(), ARTICLE_TOKENS)]
     for section in snippets.outline(article).sections:
@@ -167,24 +175,25 @@ def write(generation: Path, articles: list, embedder, fingerprint: str, previous
     """Embed every passage of ``articles`` into ``generation`` (rows grouped by article, in order).
 
     Passages whose text is unchanged since ``previous`` (the generation being
-    served) keep their vectors: a rebuild after an edit embeds only what changed.
+    served) keep their vectors: a rebuild after an edit embeds only what
+    changed. A text that several passages share (a heading such as "Contact
+    us" in many articles) is embedded once.
     """
     import numpy as np
 
     rows = [p for article in articles for p in passages(article)]
     keys = [_key(p) for p in rows]
     known = _reusable(previous)
+    wanted = {key: p for key, p in zip(keys, rows) if key not in known}
+    for tokens in sorted({p.tokens for p in wanted.values()}):
+        cut = [key for key, p in wanted.items() if p.tokens == tokens]
+        known.update(zip(cut, embedder.embed([wanted[key].text for key in cut], tokens, processes=_cores())))
     vectors = np.zeros((len(rows), embedder.dimensions), dtype=np.float32)
-    fresh = [n for n, key in enumerate(keys) if key not in known]
     for n, key in enumerate(keys):
-        if key in known:
-            vectors[n] = known[key]
-    for tokens in sorted({rows[n].tokens for n in fresh}):
-        cut = [n for n in fresh if rows[n].tokens == tokens]
-        vectors[cut] = embedder.embed([rows[n].text for n in cut], tokens, processes=_cores())
+        vectors[n] = known[key]
     np.save(generation / VECTORS, vectors)
     (generation / ROWS).write_text(json.dumps({
-        "fingerprint": fingerprint, "model_sha256": MODEL_SHA256, "embedded": len(fresh),
+        "fingerprint": fingerprint, "model_sha256": MODEL_SHA256, "embedded": len(wanted),
         "rows": [[p.slug, p.anchor, p.section] for p in rows], "keys": keys}))
 
 
