@@ -47,6 +47,12 @@ def test_misspelled_words_are_corrected_and_the_page_says_so(shop_client):
     assert result_links(page)[0] == "/articles/return-policy"
 
 
+def test_a_name_the_articles_lack_is_not_corrected_to_another_word(content, make_app):
+    content.article("paying", "Paying for your order", "Once you have paid we email a receipt.")
+    page = results_of(make_app().test_client(), "returns from spain")
+    assert "Showing results for" not in page and "paid" not in page
+
+
 def test_search_instead_searches_the_words_as_typed(shop_client):
     page = results_of(shop_client, "refnud polcy", exact="1")
     assert "Showing results for" not in page

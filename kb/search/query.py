@@ -201,7 +201,9 @@ class Speller:
         """The likeliest intended word, or None when nothing is close enough."""
         if len(word) < 3 or not word.isalpha():
             return None
-        limit = 1 if len(word) <= 4 else 2
+        # Two edits only from six letters on: a five-letter word two edits from
+        # another is often a name the articles lack ("spain" is not "paid").
+        limit = 1 if len(word) <= 5 else 2
         candidates = {c for key in _deletes(word, limit) | {word} for c in self._table.get(key, ())}
         scored = [(d, -self.counts[c], c) for c in candidates if (d := edit_distance(word, c)) <= limit]
         return min(scored)[2] if scored else None
