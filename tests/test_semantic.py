@@ -9,8 +9,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,25 @@ def test_question_sharing_no_word_with_the_article_finds_it(damaged_parcel, make
     assert not any(word in article for word in question.split())
     assert "damaged-parcel" not in slugs(make_app(), question)
     assert slugs(make_app(**SEMANTIC), question)[0] == "damaged-parcel"
+
+
+def test_a_forked_worker_searches_with_a_model_thread_of_its_own(damaged_parcel, make_app, embedder):
+    """gunicorn forks its workers from a loaded app; a thread the parent started does not come along."""
+    app = make_app(**SEMANTIC)
+    assert slugs(app, "box came smashed")[0] == "damaged-parcel"  # the parent's model thread is running
+    child = os.fork()
+    if child == 0:  # a worker: exit 0 only when its first semantic search answers
+        try:
+            os._exit(0 if slugs(app, "the box came smashed")[0] == "damaged-parcel" else 1)
+        finally:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while (waited := os.waitpid(child, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if waited == (0, 0):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the forked worker's search never answered")
+    assert os.waitstatus_to_exitcode(waited[1]) == 0
 
 
 def test_semantic_result_links_the_section_that_answers(damaged_parcel, make_app, embedder):

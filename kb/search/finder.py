@@ -157,6 +157,8 @@ class Finder:
         return results
 
     def _search(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
+        # The model reads the question while Whoosh searches (see Neighbours.scores_soon).
+        pending = self.neighbours.scores_soon(query, self.blend.article_weight) if self.neighbours else None
         plan = self._plan(split(query), synonyms, prefix, correct)
         if not plan.clauses and not plan.phrases:
             return Results(query)
@@ -166,25 +168,26 @@ class Finder:
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
             matched = Counter(dict.fromkeys(fuzzy_scores, 1))
-        scored = self.neighbours.scores(query, self.blend.article_weight) if self.neighbours else None
+        shown = matched if not category else Counter(
+            {doc: n for doc, n in matched.items() if self.engine.categories[doc] == category})
+        start = (page - 1) * per_page
+        first, end = (0, max(start + per_page, self.blend.lexical_top)) if pending else (start, start + per_page)
+        if fuzzy_scores:
+            docs = sorted(shown, key=lambda d: (-fuzzy_scores[d], d))[first:end]
+        else:
+            docs = self._ranked(plan, shown, len(groups), first, end)
+        scored = pending.result() if pending else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
             if (doc := self._docs.get(slug)) is not None and doc not in matched]
         counts = Counter(self.engine.categories[doc] for doc in [*matched, *added])
         if category:
-            matched = Counter({doc: n for doc, n in matched.items() if self.engine.categories[doc] == category})
             added = [doc for doc in added if self.engine.categories[doc] == category]
-        start = (page - 1) * per_page
-        first, end = (0, max(start + per_page, self.blend.lexical_top)) if scored else (start, start + per_page)
-        if fuzzy_scores:
-            docs = sorted(matched, key=lambda d: (-fuzzy_scores[d], d))[first:end]
-        else:
-            docs = self._ranked(plan, matched, len(groups), first, end)
         if scored:
-            coverage = {doc: min(1.0, matched[doc] / max(1, len(groups))) for doc in docs}
+            coverage = {doc: min(1.0, shown[doc] / max(1, len(groups))) for doc in docs}
             docs = self._blended(docs, coverage, added, scored)[start:start + per_page]
         words = self._highlighter(plan)
-        total = len(matched) + len(added)
+        total = len(shown) + len(added)
         return Results(
             query=query,
             hits=tuple(self._hit(doc, words, scored) for doc in docs
