@@ -15,8 +15,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from flask import Flask
-from flask_babel import Babel, format_date, format_decimal, gettext
+from flask import Flask, g, has_request_context
+from flask_babel import Babel, format_date, format_decimal, get_translations, gettext
 
 from kb import ROOT
 from kb.languages import current_language
@@ -39,6 +39,31 @@ def long_date(day: dt.date) -> str:
 def number(value: int | float) -> str:
     """"1,234" or "1.234"."""
     return format_decimal(value)
+
+
+def _catalog():
+    """The request's translations, looked up once per request.
+
+    Flask-Babel's template functions look them up again for every string:
+    some 160 context lookups on an article page, a tenth of the time it
+    takes to render one.
+    """
+    if not has_request_context():
+        return get_translations()
+    catalog = g.get("kb_catalog")
+    if catalog is None:
+        catalog = g.kb_catalog = get_translations()
+    return catalog
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' ``_()``, ``ngettext`` and ``{% trans %}`` from ``_catalog``, as Flask-Babel installs them."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _catalog().ugettext(text),
+        ngettext=lambda singular, plural, count: _catalog().ungettext(singular, plural, count),
+        pgettext=lambda context, text: _catalog().upgettext(context, text),
+        npgettext=lambda context, singular, plural, count: _catalog().unpgettext(context, singular, plural, count),
+        newstyle=True)
 
 
 def compile_hint(app: Flask) -> None:
@@ -74,5 +99,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["KB_LANGUAGES"][0].replace("-", "_")
     Babel(app, locale_selector=_locale)
+    _install_template_gettext(app)
     compile_hint(app)
     app.jinja_env.filters.update(long_date=long_date, number=number)
