@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, url_for
@@ -29,6 +30,13 @@ ARG = "lang"  # the query argument that picks the home page's language over the 
 
 class LanguageError(ValueError):
     """KB_LANGUAGES cannot be read; the message says what to write instead."""
+
+
+def content_folder(content_dir: Path, language: str | None) -> tuple[Path, str]:
+    """Where a language's own files are (``de/``), and the name problems give it; the content folder for None."""
+    if language is None:
+        return content_dir, content_dir.name
+    return content_dir / language, f"{content_dir.name}/{language}"
 
 
 def parse_languages(value) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from kb.addresses import article_url, external_url, published_article
 from kb.content import Article, Category, Library
-from kb.languages import (article_in, article_languages, current_language, default_language, languages, prefix)
+from kb.languages import (article_in, article_languages, current_language, default_language, languages,
+                          original_slug, prefix)
 from kb.render import Heading, plain_text
 
 bp = Blueprint("seo", __name__)
@@ -165,16 +166,9 @@ def offered_languages(lib: Library) -> list[str]:
             or (code in lib.translations and any(not a.draft for a in lib.translations[code].articles.values()))]
 
 
-def original_of(article: Article) -> str:
-    """The default-language slug an article is, or translates."""
-    if not article.language or article.language == default_language():
-        return article.slug
-    return library().translations[article.language].originals.get(article.slug, article.slug)
-
-
 def article_alternates(article: Article) -> list[tuple[str, str]]:
     """hreflang and address of each language the article is written in, then x-default (the original)."""
-    original = original_of(article)
+    original = original_slug(article.slug, article.language or default_language()) or article.slug
     codes = article_languages(original) or [article.language or default_language()]
     found = [(code, article_url(article_in(original, code) or article)) for code in codes]
     return found + [("x-default", found[0][1])]

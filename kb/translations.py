@@ -25,6 +25,7 @@ from kb.contact import load_contact
 from kb.content import (CATEGORIES_FILE, CONTACT_FILE, Article, Category, Library, alias_map, load_articles,
                         load_categories, load_library, related_articles)
 from kb.facts import Facts, load_facts
+from kb.languages import content_folder
 from kb.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def load_languages(content_dir: Path, languages: tuple[str, ...]) -> Library:
 
 def load_translation(content_dir: Path, language: str, default: Library) -> tuple[Library, list[Problem]]:
     """One language's folder as a Library; a missing folder is a language with nothing translated yet."""
-    folder = content_dir / language
+    folder, shown = content_folder(content_dir, language)
     problems: list[Problem] = []
     categories, found = _categories(folder, content_dir, default.categories)
     problems += found
@@ -67,7 +68,7 @@ def load_translation(content_dir: Path, language: str, default: Library) -> tupl
     problems += found
     contact = default.contact
     if (folder / CONTACT_FILE).is_file():
-        contact, found = load_contact(folder / CONTACT_FILE, f"{content_dir.name}/{language}/{CONTACT_FILE}")
+        contact, found = load_contact(folder / CONTACT_FILE, f"{shown}/{CONTACT_FILE}")
         problems += found
         contact = contact or default.contact
     library = Library(articles=articles, categories=categories, aliases=aliases, contact=contact,

@@ -25,10 +25,11 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.validators import AnyOf, InputRequired, Length
 
+from kb.addresses import published_article
 from kb.content import Article
 from kb.extensions import db
 from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tallies, tally, visitor_vote
-from kb.languages import current_language, default_language, library_for, localized
+from kb.languages import current_language, localized
 from kb.feedback.visitors import (address_hash, has_form_session, new_visitor_id, page_csrf_token,
                                   remember_visitor, visitor_from_cookie)
 from kb.ratelimit import ClientLimit, RateLimited
@@ -160,13 +161,8 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def _shown_article(slug: str) -> Article | None:
-    """The article at ``slug`` in the language of the address, or the original it falls back to."""
-    return library_for().articles.get(slug) or library_for(default_language()).articles.get(slug)
-
-
 def _votable(slug: str) -> Article:
-    article = _shown_article(slug)
+    article = published_article(slug, current_language())
     if article is None or article.draft:
         abort(400, description=f"There is no article called “{slug}” to give feedback on.")
     return article
@@ -219,7 +215,7 @@ def _confirm_first_vote(slug: str):
     from another site ends on this page too, and votes only if the shopper
     presses the button.
     """
-    article = _shown_article(slug)
+    article = published_article(slug, current_language())
     form = FeedbackForm()
     if article is None or article.draft or not form.validate():
         return None
@@ -243,7 +239,7 @@ def _refused(error: HTTPException):
         if confirm is not None:
             return confirm
     return render_template("feedback_refused.html", code=error.code, message=message,
-                           article=_shown_article(slug)), error.code
+                           article=published_article(slug, current_language())), error.code
 
 
 def _content_commit(folder: Path) -> str | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_app_context
 from markupsafe import escape
 
-from kb.languages import current_language
+from kb.languages import content_folder, current_language
 from kb.search import lifecycle, semantic
 from kb.search.finder import PER_PAGE, CategoryCount, Finder, Hit, Results
 from kb.search.lifecycle import CURRENT, current_generation, ensure_current
@@ -53,8 +53,7 @@ class Search:
         self.library = library
         self.language = language
         self.fallback = fallback  # the default language's search, for originals not translated yet
-        folder = content_dir / language if fallback is not None else content_dir
-        shown = f"{content_dir.name}/{language}" if fallback is not None else content_dir.name
+        folder, shown = content_folder(content_dir, language if fallback is not None else None)
         self.synonyms = SynonymsFile(folder / SYNONYMS_FILE, f"{shown}/{SYNONYMS_FILE}", language)
         self.order_number = re.compile(order_number)
         self.tracking_article = tracking_article

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from kb.languages import content_folder
 from kb.problems import Problem
 from kb.search.finder import Finder
 from kb.search.lifecycle import build_generation
@@ -43,9 +44,7 @@ def check_search(folder: Path, library, language: str | None = None) -> list[Pro
     With a ``language`` the files are that language's (``de/synonyms.txt``),
     tested on an index built with its analyzer from its translations.
     """
-    shown = folder.name
-    if language:
-        folder, shown = folder / language, f"{folder.name}/{language}"
+    folder, shown = content_folder(folder, language)
     synonyms = SynonymsFile(folder / SYNONYMS_FILE, f"{shown}/{SYNONYMS_FILE}", language).current()
     path, name = folder / SEARCH_TESTS_FILE, f"{shown}/{SEARCH_TESTS_FILE}"
     if not path.is_file():

@@ -145,16 +145,8 @@ class Finder:
         if synonyms is not self._synonyms:
             self._cache.clear()
             self._synonyms = synonyms
-        key = (query, category, page, per_page, prefix, correct)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        results = self._search(query, synonyms, category, page, per_page, prefix, correct)
-        self._cache[key] = results
-        if len(self._cache) > CACHE_ENTRIES:
-            self._cache.popitem(last=False)
-        return results
+        return _kept(self._cache, (query, category, page, per_page, prefix, correct), CACHE_ENTRIES,
+                     lambda: self._search(query, synonyms, category, page, per_page, prefix, correct))
 
     def _search(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
         # The model reads the question while Whoosh searches (see Neighbours.scores_soon).
@@ -280,22 +272,14 @@ class Finder:
         kept for every article ever shown, a worker would end up holding two
         more copies of the whole content.
         """
-        outline = self._outlines.get(article.slug)
-        if outline is None:
-            outline = self._outlines[article.slug] = snippets.outline(article)
-            if len(self._outlines) > OUTLINES_KEPT:
-                self._outlines.popitem(last=False)
-        else:
-            self._outlines.move_to_end(article.slug)
-        return outline
+        return _kept(self._outlines, article.slug, OUTLINES_KEPT, lambda: snippets.outline(article))
 
     def _hit(self, doc: int, words: snippets.Matcher | None, scored: semantic.Scored | None = None) -> Hit:
         article = self.library.articles[self.engine.slugs[doc]]
         outline = self._outline(article)
         found = snippets.excerpt(article, outline, words)
         section = found.section
-        if scored is not None and found.section is None and (
-                words is None or snippets.best_section(outline.lowered, words.lower) is None):
+        if scored is not None and not found.matched:
             # None of the words is in the article: the model's nearest section is the answer to link.
             anchor, _ = scored.passage(article.slug)
             section = next((s for s in outline.sections if anchor and s.anchor == anchor), None)
@@ -304,3 +288,15 @@ class Finder:
         return Hit(slug=article.slug, title=article.title, category=article.category,
                    anchor=section.anchor if section else None, section=section.title if section else None,
                    snippet=found.snippet)
+
+
+def _kept(store: OrderedDict, key, limit: int, make):
+    """``store[key]``, made by ``make()`` when missing; past ``limit`` entries the least recently used leaves."""
+    found = store.get(key)
+    if found is None:
+        found = store[key] = make()
+        if len(store) > limit:
+            store.popitem(last=False)
+    else:
+        store.move_to_end(key)
+    return found

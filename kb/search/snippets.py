@@ -70,6 +70,7 @@ def matcher(words: set[str]) -> Matcher | None:
 class Excerpt:
     section: Section | None
     snippet: Markup
+    matched: bool = True  # False: no word of the query is in the article
 
 
 def _terms(lowered: str, pattern: re.Pattern) -> set[str]:
@@ -124,7 +125,7 @@ def excerpt(article, sections: Outline, words: Matcher | None) -> Excerpt:
     """
     found = best_section(sections.lowered, words.lower) if words else None
     if found is None:
-        return Excerpt(None, highlight(article.summary or article.text, words and words.any_case))
+        return Excerpt(None, highlight(article.summary or article.text, words and words.any_case), matched=False)
     section, terms = sections.sections[found[0]], found[1]
     deeper = section.anchor and len(terms) > len(_terms(article.title.lower(), words.lower))
     return Excerpt(section if deeper else None, highlight(section.text, words.any_case))
