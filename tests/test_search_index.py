@@ -92,12 +92,12 @@ def test_builds_started_together_wait_for_each_other(content, tmp_path):
 
 
 def test_words_shoppers_type_do_not_grow_a_worker_without_end(app, monkeypatch):
-    monkeypatch.setattr(engine, "CACHED_TERM_IDS", 3)
+    monkeypatch.setattr(engine, "CACHED_POSTINGS", 3)
     for word in ["order", "return", "refund", "parcel", "delivery", "track", "account", "order"]:
         found(app, word)
     with app.test_request_context():
         index = current_search().finder().engine
-        assert sum(len(docs) for docs in index._term_docs.values()) <= 3 or len(index._term_docs) == 1
+        assert sum(len(p.docs) for p in index._postings.values()) <= 3 or len(index._postings) == 1
     assert "track-your-order" in found(app, "track my order")  # evicted words are read again when needed
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import logging
 import math
 import threading
@@ -156,7 +157,7 @@ class Finder:
             return Results(query)
         groups = [self.engine.clause_docs(c) for c in plan.clauses]
         groups += [self.engine.phrase_docs(p) for p in plan.phrases]
-        matched = Counter(doc for group in groups for doc in group)  # document -> how many words it matches
+        matched = Counter(itertools.chain.from_iterable(groups))  # document -> how many words it matches
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
             matched = Counter(dict.fromkeys(fuzzy_scores, 1))
@@ -172,7 +173,7 @@ class Finder:
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
             if (doc := self._docs.get(slug)) is not None and doc not in matched]
-        counts = Counter(self.engine.categories[doc] for doc in [*matched, *added])
+        counts = Counter(map(self.engine.categories.__getitem__, itertools.chain(matched, added)))
         if category:
             added = [doc for doc in added if self.engine.categories[doc] == category]
         if scored:
@@ -193,18 +194,16 @@ class Finder:
         """Positions ``start:end`` of the ranking: documents matching more of the words always come first.
 
         Within each tier BM25F decides. Tiers wholly before ``start`` are
-        skipped by size alone, and Whoosh scores only the documents of the
-        tiers the page shows: scoring is what costs.
+        skipped by size alone, and only the documents of the tiers the page
+        shows are scored: scoring is what costs.
         """
-        tiers: dict[int, set[int]] = {}
-        for doc, count in matched.items():
-            tiers.setdefault(count, set()).add(doc)
+        sizes = Counter(matched.values())
         ranked, skip = [], start
-        for count in sorted(tiers, reverse=True):
-            tier = tiers[count]
-            if skip >= len(tier):
-                skip -= len(tier)
+        for count in sorted(sizes, reverse=True):
+            if skip >= sizes[count]:
+                skip -= sizes[count]
                 continue
+            tier = {doc for doc, n in matched.items() if n == count}
             wanted = skip + end - start - len(ranked)
             ranked += self.engine.rank(plan.clauses, plan.phrases, every=count == words, limit=wanted,
                                        among=tier)[skip:]
