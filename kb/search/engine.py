@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index, query, scoring
-from whoosh.scoring import bm25
 from whoosh.query.compound import DefaultOr
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.fields import ID, TEXT, Schema
@@ -330,7 +329,7 @@ class Generation:
                 postings = segment.postings(field, text)
                 while postings.is_active():
                     doc = postings.id() + offset
-                    score = bm25(idf, postings.weight(), lengths[doc], average, WEIGHTING.B, WEIGHTING.K1)
+                    score = scoring.bm25(idf, postings.weight(), lengths[doc], average, WEIGHTING.B, WEIGHTING.K1)
                     scores[doc] = scores.get(doc, 0.0) + score
                     postings.next()
         docs = sorted(scores)
