@@ -24,18 +24,22 @@ access_log_format = '%(t)s %(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)
 
 
 def when_ready(server):
-    """Before the first fork: compile the templates, then hide everything loaded from the garbage collector.
+    """Before the first fork: compile the templates, render the likeliest pages, then hide everything from the GC.
 
     Compiled once here, the templates are every worker's without each
-    compiling them on its first pages (tens of ms a page). A collection in a
-    worker writes to every object it visits, which copies the page holding
+    compiling them on its first pages (tens of ms a page); so are the pages
+    rendered ahead (``kb.prerender``, with KB_BASE_URL set). A collection in
+    a worker writes to every object it visits, which copies the page holding
     it: the shared articles would become one copy per worker within minutes.
     Frozen objects are never visited.
     """
     if server.cfg.preload_app:
-        jinja = server.app.wsgi().jinja_env
-        for name in jinja.list_templates(extensions=["html", "xml", "txt"]):
-            jinja.get_template(name)
+        from kb.prerender import prerender
+
+        app = server.app.wsgi()
+        for name in app.jinja_env.list_templates(extensions=["html", "xml", "txt"]):
+            app.jinja_env.get_template(name)
+        server.log.info("%d pages rendered ahead", prerender(app))
         gc.collect()
         gc.freeze()
 

@@ -14,10 +14,12 @@ behind shows it in p99 instead of slowing the generator down.
 Votes come from simulated visitors: each first reads an article for its
 cookie and CSRF token (not counted), then votes with them; each has its own
 address in X-Forwarded-For (KB_PROXY_COUNT=1, as behind a balancer), so the
-per-client feedback limit applies as in production. An error is a 5xx, a
-refused vote (4xx) or a failed connection. Memory is each worker's resident
-set after the run, RSS and PSS (shared pages split between the processes
-sharing them) from /proc/PID/smaps_rollup.
+per-client feedback limit applies as in production. KB_BASE_URL is set, as
+in production, so the master renders the likeliest pages before it forks
+(``kb.prerender``). An error is a 5xx, a refused vote (4xx) or a failed
+connection. Memory is each worker's resident set after the run, RSS and PSS
+(shared pages split between the processes sharing them) from
+/proc/PID/smaps_rollup.
 
 PostgreSQL: a fresh database on KB_BENCH_DATABASE_URL or KB_TEST_DATABASE_URL,
 or else a throwaway cluster from scripts/test-postgres (as bench/votes.py).
@@ -52,6 +54,7 @@ VISITORS = 300
 TARGETS = {"article_p99": 25.0, "search_p99": 150.0, "memory": {"demo": 90.0, "20,000 synthetic": 300.0}}
 SEED = 20261124
 PASSES = (("fresh", SEED), ("steady", SEED + 1))  # (name, seed of the requests' draw)
+HOST = "127.0.0.1"  # the site's address (KB_BASE_URL), as a shopper's browser names it behind the balancer
 IDLE_SECONDS = 1.0  # below gunicorn's keepalive (2 s): a kept connection is dropped before the server drops it
 
 
@@ -75,7 +78,7 @@ class Sample:
 
 def headers(visitor: Visitor) -> str:
     cookie = "; ".join(f"{k}={v}" for k, v in visitor.cookies.items())
-    return f"Host: 127.0.0.1\r\nX-Forwarded-For: {visitor.address}\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "")
+    return f"Host: {HOST}\r\nX-Forwarded-For: {visitor.address}\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "")
 
 
 def plan(count: int, slugs: list[str], queries: list[str], visitors: list[Visitor],
@@ -293,7 +296,7 @@ def percentile(values: list[float], share: float) -> float:
 def run(label: str, database: str, url: str, content: Path, index: Path, slugs: list[str], queries: list[str],
         args) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "KB_PROXY_COUNT": "1",
-           "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index)}
+           "KB_CONTENT_DIR": str(content), "KB_INDEX_DIR": str(index), "KB_BASE_URL": f"http://{HOST}"}
     # Migrations do not depend on the content: the demo's few articles load in a second, 20,000 in minutes.
     flask({**env, "KB_CONTENT_DIR": str(ROOT / "articles"), "KB_INDEX_DIR": str(index.parent / "index-migrate")},
           "db", "upgrade")

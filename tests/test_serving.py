@@ -43,7 +43,7 @@ def test_gunicorn_workers_forked_from_the_loaded_master_serve_pages_and_the_data
         port = probe.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test", "KB_CONTENT_DIR": str(content.root),
            "KB_INDEX_DIR": str(tmp_path / "index"), "KB_PORT": str(port), "KB_WORKERS": "2",
-           "KB_ACCESS_LOG": str(tmp_path / "access.log")}
+           "KB_ACCESS_LOG": str(tmp_path / "access.log"), "KB_BASE_URL": f"http://127.0.0.1:{port}"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"], cwd=ROOT, check=True,
                    env={**env, "KB_INDEX_DIR": str(tmp_path / "index-for-migrating")}, capture_output=True)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
@@ -68,6 +68,7 @@ def test_gunicorn_workers_forked_from_the_loaded_master_serve_pages_and_the_data
         log = (tmp_path / "error.log").read_text()
         # The master built the index while loading the app, before it forked any worker.
         assert log.index("search index is missing or stale") < log.index("Booting worker")
+        assert "8 pages rendered ahead" in log  # in English and German: home, 2 topics; the 2 articles
     finally:
         server.terminate()
         server.wait(30)
