@@ -9,8 +9,12 @@ every worker is born with them kept (``kb.shared_pages``).
 Pages are kept per address, host included, so this needs ``KB_BASE_URL``,
 the address shoppers use: without it there is no knowing which host to
 render for, and nothing is done. Home and topic pages come first, then the
-articles most read in the last ``VIEWS_DAYS`` days, then the others, up to
-what the page slot keeps. Reads made here are a robot's: not counted as views.
+articles most read in the last ``VIEWS_DAYS`` days, up to what the page slot
+keeps; all articles when they fit. A page rendered here and never asked for
+is memory every worker holds for nothing (at 20,000 articles the first 500
+in the library's order cost each worker some 7 MiB), so when not all fit,
+an article nobody read lately is left to be rendered on demand. Reads made
+here are a robot's: not counted as views.
 """
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ def prerender(app: Flask) -> int:
 
 
 def _paths() -> list[str]:
-    """Home and topic pages of every language, then articles, most read first."""
+    """Home and topic pages of every language, then articles, most read first (see the module's docstring)."""
     pages, articles = [], []
     for language in languages():
         lang = prefix(language)
@@ -56,6 +60,8 @@ def _paths() -> list[str]:
         pages += [url_for("site.category", slug=c.slug, lang=lang) for c in library.categories]
         articles += [(language, a.slug) for a in library.published if (a.language or language) == language]
     views = _recent_views()
+    if len(pages) + len(articles) > ENTRIES_PER_SLOT["page"]:
+        articles = [read for read in articles if views.get(read)]
     articles.sort(key=lambda read: -views.get(read, 0))  # stable: the library's order among equals
     return pages + [url_for("site.article", slug=slug, lang=prefix(language)) for language, slug in articles]
 

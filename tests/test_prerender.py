@@ -48,7 +48,7 @@ def test_reads_made_ahead_are_not_counted_as_views(make_app):
         assert db.session.execute(sa.select(sa.func.count()).select_from(PageView)).scalar_one() == 0
 
 
-def test_the_most_read_articles_are_rendered_first_when_not_all_fit(make_app, renders, monkeypatch):
+def test_only_articles_read_lately_are_rendered_ahead_when_not_all_fit(make_app, renders, monkeypatch):
     app = make_app(KB_BASE_URL=BASE)
     with app.app_context():
         db.session.add(PageView(article_slug="start-a-return", language="en",
@@ -68,3 +68,8 @@ def test_nothing_is_rendered_ahead_without_the_sites_address(make_app, renders):
     assert prerender(app) == 0
     assert app.test_client().get("/articles/track-your-order").status_code == 200
     assert renders == ["track-your-order"]
+
+
+def test_articles_nobody_read_lately_are_left_for_later_when_not_all_fit(make_app, monkeypatch):
+    monkeypatch.setitem(fragments.ENTRIES_PER_SLOT, "page", 7)  # room for one of the two articles
+    assert prerender(make_app(KB_BASE_URL=BASE)) == 6  # home and 2 topics in 2 languages; neither article read
