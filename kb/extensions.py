@@ -8,7 +8,9 @@ under ``migrations/versions``. Writes go through ``write_transaction()``.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl
@@ -18,9 +20,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+import sqlalchemy as sa
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger(__name__)
 
 
 # Fixed constraint names, so migrations name what they drop on every database.
@@ -135,17 +140,38 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) ->
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def after_fork(app: Flask) -> None:
-    """Give a forked worker (gunicorn's preload_app) its own database connections.
+def after_fork(app: Flask) -> threading.Thread:
+    """Give a forked worker (gunicorn's preload_app) its own database connections, the first opened ahead.
 
     A pooled connection is a socket or a file handle: shared by the master and
     its workers, two processes would talk over one conversation. ``close=False``
     leaves the parent's connections to the parent and starts this process
-    with an empty pool.
+    with an empty pool. Then a thread opens the worker's first connection
+    (see ``_connect_ahead``); a thread, so that a database that does not
+    answer never holds up a worker's start.
     """
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    ahead = threading.Thread(target=_connect_ahead, args=(app,), name="kb-connect-ahead", daemon=True)
+    ahead.start()
+    return ahead
+
+
+def _connect_ahead(app: Flask) -> None:
+    """Open a connection into the pool and read each table once, before the worker's first shopper needs them.
+
+    On PostgreSQL a new connection is a new server process, which loads what
+    it knows of each table on first use: a worker's first vote paid for that
+    while the requests behind it queued.
+    """
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                for table in db.metadata.sorted_tables:
+                    connection.execute(sa.select(sa.literal(1)).select_from(table).limit(0))
+        except sa.exc.SQLAlchemyError as error:
+            log.warning("no database connection opened ahead: %s", error)
 
 
 def _trust_proxies(app: Flask) -> None:

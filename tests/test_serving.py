@@ -20,12 +20,23 @@ def test_forked_worker_does_not_reuse_the_masters_database_connection(app):
     with app.app_context():
         with db.engine.connect() as connection:
             masters = connection.connection.dbapi_connection
-        after_fork(app)
+        after_fork(app).join(10)
+        assert db.engine.pool.checkedin() == 1  # opened ahead: the first vote does not wait for it
         with db.engine.connect() as connection:
             assert connection.connection.dbapi_connection is not masters
             assert connection.execute(sa.text("SELECT 1")).scalar() == 1
     masters.cursor().execute("SELECT 1")  # left open for the master, not closed under it
     masters.close()
+
+
+def test_a_worker_starts_when_the_database_cannot_be_reached(make_app, caplog):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app = make_app(create_tables=False, DATABASE_URL=f"postgresql://kb@127.0.0.1:{closed}/kb")
+    after_fork(app).join(10)
+    assert "no database connection opened ahead" in caplog.text
+    assert app.test_client().get("/articles/track-your-order").status_code == 200
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
