@@ -74,7 +74,7 @@ def _recent_views() -> dict[tuple[str, str], int]:
             sa.select(PageView.language, PageView.article_slug, sa.func.sum(PageView.views))
             .where(PageView.day >= since).group_by(PageView.language, PageView.article_slug)).all()
     except sa.exc.SQLAlchemyError as error:
-        log.warning("pages rendered ahead in the library's order: page views cannot be read (%s)", error)
+        log.warning("page views cannot be read (%s): articles are rendered ahead only if all fit", error)
         return {}
     finally:
         db.session.remove()
