@@ -354,7 +354,8 @@ class Generation:
         Without phrases the score is summed from the terms' cached postings:
         a Whoosh search of the same query scores the same (its Or and And add
         their parts' scores), but walks every matching document through its
-        matchers again for each search, 2.5 times slower at 20,000 articles.
+        matchers again for each search: at 20,000 articles a whole uncached
+        search took 31 ms at the median that way, 14 ms this way.
         Phrases need positions: Whoosh ranks those. ``every`` says all the
         documents match every clause, so an intersection (which skips ahead
         in the posting lists) finds them faster than a union.
