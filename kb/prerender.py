@@ -11,10 +11,9 @@ the address shoppers use: without it there is no knowing which host to
 render for, and nothing is done. Home and topic pages come first, then the
 articles most read in the last ``VIEWS_DAYS`` days, up to what the page slot
 keeps; all articles when they fit. A page rendered here and never asked for
-is memory every worker holds for nothing (at 20,000 articles the first 500
-in the library's order cost each worker some 7 MiB), so when not all fit,
-an article nobody read lately is left to be rendered on demand. Reads made
-here are a robot's: not counted as views.
+is memory every worker holds for nothing (512 pages of some 15 KB are about
+7 MiB in each), so when not all fit, an article nobody read lately is left to
+be rendered on demand. Reads made here are a robot's: not counted as views.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 

@@ -44,8 +44,8 @@ ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(ac
             | StemFilter(cachesize=100_000))
 ENGLISH = "en"
 # Postings kept by the per-term cache of an open index, 12 bytes each (a document number and its
-# score): 12 MiB at most. At 20,000 articles the words of bench/load.py's 300 questions have 1.2 million;
-# 1.5 million kept them all but took a worker to 299 MiB resident, at the edge of its 300.
+# score): 12 MiB at most. At 20,000 articles the words of bench/load.py's 300 questions have 1.2 million,
+# but a worker there is already near its 300 MiB target; the least recently used words are read again.
 CACHED_POSTINGS = 1_000_000
 # Indexes up to this size on disk are memory-mapped, larger ones read (see _IndexStorage).
 MAPPED_INDEX_MB = 32
