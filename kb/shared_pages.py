@@ -22,6 +22,7 @@ from kb import contact_panel
 from kb.feedback.visitors import form_token
 from kb.fragments import kept
 from kb.languages import current_language
+from kb.prerender import pages_ahead
 
 # Rendered where the form token and the contact channels go; random, so no article can contain them by chance.
 TOKEN_MARK = f"kb-form-token-{secrets.token_hex(12)}"
@@ -42,10 +43,13 @@ def render_shared(template: str, version: tuple, *, variant: tuple = (), slot: s
     if session.get("_flashes"):
         return render_template(template, **context)
     # The language is in the key: the home page at "/" answers in the browser's language.
-    page = kept(current_app.jinja_env, slot,
-                (template, request.scheme, request.host, request.path, current_language(), *variant),
-                lambda: render_template(template, form_token=TOKEN_MARK, contact_channels=lambda: CHANNELS_MARK,
-                                        **context), version)
+    key = (template, request.scheme, request.host, request.path, current_language(), *variant)
+
+    def render() -> str:  # or read, when the master rendered it ahead (kb.prerender)
+        return render_template(template, form_token=TOKEN_MARK, contact_channels=lambda: CHANNELS_MARK, **context)
+
+    page = kept(current_app.jinja_env, slot, key, lambda: pages_ahead(current_app).page(key, version, render),
+                version)
     if TOKEN_MARK in page:
         page = page.replace(TOKEN_MARK, form_token())
     return page.replace(CHANNELS_MARK, contact_panel.channels())

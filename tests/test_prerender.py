@@ -1,8 +1,6 @@
 """Pages rendered ahead in gunicorn's master: a worker's first shoppers get them without waiting for a render."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import sqlalchemy as sa
 
@@ -10,6 +8,7 @@ from kb import fragments, shared_pages
 from kb.extensions import db
 from kb.pageviews import PageView, flush_views
 from kb.prerender import prerender
+from tests.test_feedback import Shopper
 
 BASE = "https://help.example"
 
@@ -49,18 +48,26 @@ def test_reads_made_ahead_are_not_counted_as_views(make_app):
         assert db.session.execute(sa.select(sa.func.count()).select_from(PageView)).scalar_one() == 0
 
 
-def test_only_articles_read_lately_are_rendered_ahead_when_not_all_fit(make_app, renders, monkeypatch):
+def test_pages_a_worker_does_not_keep_are_read_from_the_masters_file(make_app, renders, monkeypatch):
+    monkeypatch.setitem(fragments.ENTRIES_PER_SLOT, "page", 2)  # as with thousands of articles
     app = make_app(KB_BASE_URL=BASE)
-    with app.app_context():
-        db.session.add(PageView(article_slug="start-a-return", language="en",
-                                day=dt.datetime.now(dt.timezone.utc).date(), views=40))
-        db.session.commit()
-    monkeypatch.setitem(fragments.ENTRIES_PER_SLOT, "page", 7)  # home and 2 topics in 2 languages, one article
-    assert prerender(app) == 7
+    assert prerender(app) == 8
     renders.clear()
     client = app.test_client()
-    client.get("/articles/start-a-return", base_url=BASE)
-    client.get("/articles/track-your-order", base_url=BASE)
+    for _ in range(2):
+        for path in ("/articles/track-your-order", "/articles/start-a-return", "/", "/de/"):
+            assert client.get(path, base_url=BASE).status_code == 200
+    assert "Start a return" in client.get("/articles/start-a-return", base_url=BASE).get_data(as_text=True)
+    assert renders == []
+
+
+def test_a_page_whose_helpful_count_changed_is_rendered_again(make_app, renders):
+    app = make_app(KB_BASE_URL="http://localhost", KB_FEEDBACK_MIN_VOTES=1)
+    prerender(app)
+    assert "found this helpful" not in Shopper(app).read()
+    Shopper(app, "192.0.2.1").vote("yes")
+    renders.clear()
+    assert "100% of 1 shopper found this helpful" in Shopper(app).read()
     assert renders == ["track-your-order"]
 
 
@@ -69,8 +76,3 @@ def test_nothing_is_rendered_ahead_without_the_sites_address(make_app, renders):
     assert prerender(app) == 0
     assert app.test_client().get("/articles/track-your-order").status_code == 200
     assert renders == ["track-your-order"]
-
-
-def test_articles_nobody_read_lately_are_left_for_later_when_not_all_fit(make_app, monkeypatch):
-    monkeypatch.setitem(fragments.ENTRIES_PER_SLOT, "page", 7)  # room for one of the two articles
-    assert prerender(make_app(KB_BASE_URL=BASE)) == 6  # home and 2 topics in 2 languages; neither article read
