@@ -1,6 +1,7 @@
 """gunicorn settings for kb; every value can be overridden from the environment."""
 import gc
 import os
+import time
 
 bind = f"{os.environ.get('KB_HOST', '127.0.0.1')}:{os.environ.get('KB_PORT', '5000')}"
 workers = int(os.environ.get("KB_WORKERS", "2"))
@@ -24,7 +25,7 @@ access_log_format = '%(t)s %(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)
 
 
 def when_ready(server):
-    """Before the first fork: compile the templates, render the likeliest pages, then hide everything from the GC.
+    """Before the first fork: compile the templates, render every page, then hide everything from the GC.
 
     Compiled once here, the templates are every worker's without each
     compiling them on its first pages (tens of ms a page); so are the pages
@@ -34,12 +35,15 @@ def when_ready(server):
     Frozen objects are never visited.
     """
     if server.cfg.preload_app:
-        from kb.prerender import prerender
+        from kb.prerender import pages_ahead, prerender
 
         app = server.app.wsgi()
         for name in app.jinja_env.list_templates(extensions=["html", "xml", "txt"]):
             app.jinja_env.get_template(name)
-        server.log.info("%d pages rendered ahead", prerender(app))
+        started = time.perf_counter()
+        rendered = prerender(app)
+        server.log.info("%d pages rendered ahead in %.1f s (%d KiB)", rendered, time.perf_counter() - started,
+                        pages_ahead(app).size // 1024)
         gc.collect()
         gc.freeze()
 

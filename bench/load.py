@@ -15,7 +15,7 @@ Votes come from simulated visitors: each first reads an article for its
 cookie and CSRF token (not counted), then votes with them; each has its own
 address in X-Forwarded-For (KB_PROXY_COUNT=1, as behind a balancer), so the
 per-client feedback limit applies as in production. KB_BASE_URL is set, as
-in production, so the master renders the likeliest pages before it forks
+in production, so the master renders every page before it forks
 (``kb.prerender``). An error is a 5xx, a refused vote (4xx) or a failed
 connection. Memory is each worker's resident set after the run, RSS and PSS
 (shared pages split between the processes sharing them) from

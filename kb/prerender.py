@@ -50,8 +50,10 @@ class PagesAhead:
         self._where: dict[Hashable, tuple[int, int, object]] = {}
         self._recording = False
 
-    def __len__(self) -> int:
-        return len(self._where)
+    @property
+    def size(self) -> int:
+        """Bytes written to the file."""
+        return self._end
 
     def page(self, key: Hashable, version: object, render: Callable[[], str]) -> str:
         """The page rendered ahead for ``key`` at this ``version``, else ``render()`` (written down while recording)."""
