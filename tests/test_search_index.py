@@ -134,16 +134,6 @@ def test_builds_started_together_wait_for_each_other(content, tmp_path):
     assert (index_dir / served(index_dir) / "meta.json").exists()
 
 
-def test_words_shoppers_type_do_not_grow_a_worker_without_end(app, monkeypatch):
-    monkeypatch.setattr(engine, "CACHED_POSTINGS", 3)
-    for word in ["order", "return", "refund", "parcel", "delivery", "track", "account", "order"]:
-        found(app, word)
-    with app.test_request_context():
-        index = current_search().finder().engine
-        assert sum(len(p.docs) for p in index._postings.values()) <= 3 or len(index._postings) == 1
-    assert "track-your-order" in found(app, "track my order")  # evicted words are read again when needed
-
-
 def test_snippet_outlines_are_kept_for_recent_articles_only(app, monkeypatch):
     monkeypatch.setattr(finder, "OUTLINES_KEPT", 1)
     assert len(found(app, "return refund order parcel delivery")) == 2  # both articles get a snippet

@@ -17,7 +17,6 @@ import os
 import re
 import sqlite3
 from array import array
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +46,6 @@ WEIGHTING = scoring.BM25F(B=1.0, K1=2.5)
 ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
             | StemFilter(cachesize=100_000))
 ENGLISH = "en"
-# Postings kept by the per-term cache of an open index, 12 bytes each (a document number and its
-# score): 12 MiB at most. At 20,000 articles the words of bench/load.py's 300 questions have 1.2 million,
-# but a worker there is already near its 300 MiB target; the least recently used words are read again.
-CACHED_POSTINGS = 1_000_000
 # The stored postings of a generation (see write_scores), and the SQLite page cache of a worker's
 # connection to them.
 SCORES = "scores.sqlite"
@@ -391,8 +386,6 @@ class Generation:
         self.categories = [fields.get("category") for fields in stored]
         self._scores_uri = f"{(directory / SCORES).resolve().as_uri()}?mode=ro&immutable=1"
         self._opened: tuple[int, sqlite3.Connection] | None = None
-        self._postings: OrderedDict[str, _Postings] = OrderedDict()
-        self._cached = 0
 
     def close(self) -> None:
         self._searcher.close()
@@ -421,26 +414,15 @@ class Generation:
         return frozenset(self._term(text).docs)
 
     def _term(self, text: str) -> _Postings:
-        """A term's postings as the build scored them; cached, since shoppers reuse words.
+        """A term's postings as the build scored them (none for a term the index lacks), read on every use.
 
-        The cache holds at most CACHED_POSTINGS postings, the least recently
-        used terms leaving first: at 20,000 articles a common word is in
-        thousands, and every new word a shopper types would otherwise stay in
-        the worker's memory for good.
+        A read is a lookup in a file the page cache holds, cheap beside what
+        a search then does with the postings: at 20,000 articles 5 µs at the
+        median, 45 µs for the commonest words (20,000 postings), which take
+        1 ms to add up. A cache of them in each worker held 12 MiB more after
+        300 first searches there and saved 0.1 s of their 2.5 s of CPU, less
+        than two runs differ by.
         """
-        found = self._postings.get(text)
-        if found is not None:
-            self._postings.move_to_end(text)
-            return found
-        found = self._postings[text] = self._read_postings(text)
-        self._cached += len(found.docs)
-        while self._cached > CACHED_POSTINGS and len(self._postings) > 1:
-            _, dropped = self._postings.popitem(last=False)
-            self._cached -= len(dropped.docs)
-        return found
-
-    def _read_postings(self, text: str) -> _Postings:
-        """A term's postings as the build scored them; none for a term the index lacks."""
         docs, scores = array("i"), array("d")
         row = self._scores().execute("SELECT docs, scores FROM postings WHERE term = ?", (text,)).fetchone()
         if row is not None:
@@ -463,7 +445,7 @@ class Generation:
              among: set[int]) -> list[int]:
         """The best ``limit`` of the documents ``among`` by BM25F over the clauses and phrases.
 
-        Without phrases the score is summed from the terms' cached postings:
+        Without phrases the score is summed from the terms' stored postings:
         a Whoosh search of the same query scores the same (its Or and And add
         their parts' scores), but walks every matching document through its
         matchers again for each search: at 20,000 articles a whole uncached
