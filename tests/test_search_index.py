@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from whoosh import index, query
+from whoosh import index
+from whoosh.query import Or, Term
 
 from kb import ROOT
 from kb.search import current_search, engine, finder, lifecycle
@@ -76,7 +77,7 @@ def test_stored_scores_rank_as_whoosh_itself_searches(tmp_path, processes, words
     engine.write_index(tmp_path, SCORED)
     engine.write_scores(tmp_path, processes)
     terms = [engine.term(word) for word in words]
-    each = query.Or([query.Or([query.Term(field, text) for field in engine.FIELDS]) for text in terms])
+    each = Or([Or([Term(field, text) for field in engine.FIELDS]) for text in terms])
     with index.open_dir(str(tmp_path)).searcher(weighting=engine.WEIGHTING) as searcher:
         whoosh = [hit.docnum for hit in searcher.search(each, limit=None)]
     generation = engine.Generation(tmp_path)
