@@ -7,14 +7,18 @@ never in Whoosh objects.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
+import itertools
 import mmap
+import multiprocessing
 import os
 import re
+import sqlite3
 from array import array
-from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +47,13 @@ WEIGHTING = scoring.BM25F(B=1.0, K1=2.5)
 ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
             | StemFilter(cachesize=100_000))
 ENGLISH = "en"
-# Postings kept by the per-term cache of an open index, 12 bytes each (a document number and its
-# score): 12 MiB at most. At 20,000 articles the words of bench/load.py's 300 questions have 1.2 million,
-# but a worker there is already near its 300 MiB target; the least recently used words are read again.
-CACHED_POSTINGS = 1_000_000
+# The stored postings of a generation (see write_scores), and the SQLite page cache of a worker's
+# connection to them.
+SCORES = "scores.sqlite"
+SCORES_CACHE_KIB = 256
+# Terms scored per task of a parallel build: a task's round trip costs little beside them, and the
+# processes still share the work evenly.
+TERMS_PER_TASK = 500
 # Indexes up to this size on disk are memory-mapped, larger ones read (see _IndexStorage).
 MAPPED_INDEX_MB = 32
 
@@ -235,7 +242,8 @@ class _IndexStorage(FileStorage):
 
     def __init__(self, folder: str):
         super().__init__(folder, supports_mmap=False, readonly=True)
-        size = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+        size = sum(entry.stat().st_size for entry in os.scandir(folder)
+                   if entry.is_file() and entry.name != SCORES)  # read by SQLite, never mapped
         self._mapped = size <= MAPPED_INDEX_MB * 2**20
 
     def open_file(self, name: str, **kwargs) -> _IndexFile:
@@ -262,32 +270,144 @@ class _Postings:
     scores: array
 
 
+def _searcher(directory: Path):
+    """A searcher on a finished index, scoring as every search does."""
+    return _IndexStorage(str(directory)).open_index().searcher(weighting=WEIGHTING)
+
+
+class _Scorer:
+    """Scores a finished index's postings exactly as Whoosh's BM25F scores a search for a term in any field."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+        self._lengths = {field: self._field_lengths(field) for field in FIELDS}
+        self._averages = {field: searcher.avg_field_length(field) or 1 for field in FIELDS}
+
+    def _field_lengths(self, field: str) -> array:
+        """Each document's length in a field, as BM25F reads it: read once, not once per posting scored."""
+        found = array("f", bytes(4 * self._searcher.doc_count_all()))
+        for segment, offset in self._searcher.reader().leaf_readers():
+            for doc in range(segment.doc_count_all()):
+                found[offset + doc] = segment.doc_field_length(doc, field, 1) or 0  # None: empty
+        return found
+
+    def rows(self, terms: list[str]) -> list[tuple[str, bytes, bytes]]:
+        """The terms' rows of SCORES: each term with its documents and their scores."""
+        return [(text, found.docs.tobytes(), found.scores.tobytes())
+                for text, found in zip(terms, map(self.postings, terms))]
+
+    def postings(self, text: str) -> _Postings:
+        """Score every posting of a term, its fields' scores added in FIELDS order, as Whoosh's Or adds them."""
+        scores = {}
+        for field in FIELDS:
+            for segment, offset in self._searcher.reader().leaf_readers():
+                if (field, text) not in segment:
+                    continue
+                idf, average, lengths = self._searcher.idf(field, text), self._averages[field], self._lengths[field]
+                postings = segment.postings(field, text)
+                while postings.is_active():
+                    doc = postings.id() + offset
+                    score = scoring.bm25(idf, postings.weight(), lengths[doc], average, WEIGHTING.B, WEIGHTING.K1)
+                    scores[doc] = scores.get(doc, 0.0) + score
+                    postings.next()
+        docs = sorted(scores)
+        return _Postings(array("i", docs), array("d", [scores[doc] for doc in docs]))
+
+
+def _terms(directory: Path) -> list[str]:
+    """Every term of an index, in any field, in order."""
+    with _searcher(directory) as searcher:
+        reader = searcher.reader()
+        return sorted(set().union(*(reader.field_terms(field) for field in FIELDS)))
+
+
+_pool_scorer: _Scorer | None = None  # in each process of a parallel build's pool (see _scoring)
+
+
+def _start_pool_scorer(directory: Path) -> None:
+    global _pool_scorer
+    _pool_scorer = _Scorer(_searcher(directory))
+
+
+def _pool_rows(terms: list[str]) -> list[tuple[str, bytes, bytes]]:
+    return _pool_scorer.rows(terms)
+
+
+@contextlib.contextmanager
+def _scoring(directory: Path, processes: int) -> Iterator[Callable]:
+    """A ``map`` of lists of terms to their rows of SCORES, in order: here, or in a pool of ``processes``.
+
+    Scoring is Python work on every posting: at 20,000 articles one
+    process scored their 5.9 million postings in 12.2 s, a pool of two on
+    2 cores in 6.4 s. Each process of the pool opens its own searcher on
+    the finished index and keeps it for all its terms; a process that
+    dies fails the build instead of leaving it waiting for its terms.
+    """
+    if processes <= 1:
+        with _searcher(directory) as searcher:
+            yield functools.partial(map, _Scorer(searcher).rows)
+        return
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(processes, fork, _start_pool_scorer, (directory,)) as pool:
+        yield functools.partial(pool.map, _pool_rows)
+
+
+def write_scores(directory: Path, processes: int = 1) -> None:
+    """Store every term's scored postings in SCORES, beside the finished index in ``directory``.
+
+    Scored in each worker instead, the words of a fresh worker's first
+    searches cost it seconds of CPU, in every worker separately: at 20,000
+    articles its first 300 searches took 4.6-4.9 s of CPU that way, and
+    2.3-2.5 s reading the stored scores. The scores are Whoosh's own, from
+    the complete index (its idf and field lengths), kept as float64 so
+    that the order is Whoosh's to the last tie. SQLite, because a worker
+    then reads one term's row with a lookup in a file the page cache
+    holds, not in its own memory. An ordinary table, its terms in an index
+    of their own: a table WITHOUT ROWID keeps whole rows in its tree, and
+    a lookup there reads the long rows it passes (at 20,000 articles, 13 µs
+    at the median for a term the index lacks, 1.6 µs this way; a file of
+    95 MiB, 75 MiB this way). The file is written once and never changed:
+    no journal.
+    """
+    terms = _terms(directory)
+    tasks = [terms[start:start + TERMS_PER_TASK] for start in range(0, len(terms), TERMS_PER_TASK)]
+    with _scoring(directory, processes) as scored, contextlib.closing(sqlite3.connect(directory / SCORES)) as db:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("CREATE TABLE postings (term TEXT PRIMARY KEY, docs BLOB NOT NULL, scores BLOB NOT NULL)")
+        db.executemany("INSERT INTO postings VALUES (?, ?, ?)", itertools.chain.from_iterable(scored(tasks)))
+        db.commit()
+
+
 class Generation:
     """One built index, opened once: one searcher for its whole life (never one per query)."""
 
     def __init__(self, directory: Path, language: str | None = None):
         self.language = language
-        self._index = _IndexStorage(str(directory)).open_index()
-        self._searcher = self._index.searcher(weighting=WEIGHTING)
+        self._searcher = _searcher(directory)
         stored = [self._searcher.stored_fields(n) for n in range(self._searcher.doc_count_all())]
         self.slugs = [fields.get("slug") for fields in stored]
         self.categories = [fields.get("category") for fields in stored]
-        self._lengths = self._field_lengths()
-        self._postings: OrderedDict[str, _Postings] = OrderedDict()
-        self._cached = 0
+        self._scores_uri = f"{(directory / SCORES).resolve().as_uri()}?mode=ro&immutable=1"
+        self._opened: tuple[int, sqlite3.Connection] | None = None
 
     def close(self) -> None:
         self._searcher.close()
+        if self._opened is not None and self._opened[0] == os.getpid():
+            self._opened[1].close()
 
-    def _field_lengths(self) -> dict[str, array]:
-        """Each document's length in each field, as BM25F reads it: read once, not once per posting scored."""
-        lengths = {}
-        for field in FIELDS:
-            lengths[field] = found = array("f", bytes(4 * len(self.slugs)))
-            for segment, offset in self._searcher.reader().leaf_readers():
-                for doc in range(segment.doc_count_all()):
-                    found[offset + doc] = segment.doc_field_length(doc, field, 1) or 0  # None: empty
-        return lengths
+    def _scores(self) -> sqlite3.Connection:
+        """This process's connection to the stored postings, opened on first use.
+
+        gunicorn forks workers from the master, and a SQLite connection must
+        not cross a fork: each process opens its own. Its page cache is kept
+        small, since the file's pages are in the operating system's cache
+        anyway, shared by every worker.
+        """
+        if self._opened is None or self._opened[0] != os.getpid():
+            connection = sqlite3.connect(self._scores_uri, uri=True, check_same_thread=False)
+            connection.execute(f"PRAGMA cache_size = -{SCORES_CACHE_KIB}")
+            self._opened = (os.getpid(), connection)
+        return self._opened[1]
 
     def has_term(self, text: str) -> bool:
         return bool(self._term(text).docs)
@@ -297,44 +417,21 @@ class Generation:
         return frozenset(self._term(text).docs)
 
     def _term(self, text: str) -> _Postings:
-        """A term's postings, scored; cached, since shoppers reuse words.
+        """A term's postings as the build scored them (none for a term the index lacks), read on every use.
 
-        The cache holds at most CACHED_POSTINGS postings, the least recently
-        used terms leaving first: at 20,000 articles a common word is in
-        thousands, and every new word a shopper types would otherwise stay in
-        the worker's memory for good.
+        A read is a lookup in a file the page cache holds, cheap beside what
+        a search then does with the postings: at 20,000 articles 5 µs at the
+        median, 45 µs for the commonest words (20,000 postings), which take
+        1 ms to add up. A cache of them in each worker held 12 MiB more after
+        300 first searches there and saved 0.1 s of their 2.5 s of CPU, less
+        than two runs differ by.
         """
-        found = self._postings.get(text)
-        if found is not None:
-            self._postings.move_to_end(text)
-            return found
-        found = self._postings[text] = self._read_postings(text)
-        self._cached += len(found.docs)
-        while self._cached > CACHED_POSTINGS and len(self._postings) > 1:
-            _, dropped = self._postings.popitem(last=False)
-            self._cached -= len(dropped.docs)
-        return found
-
-    def _read_postings(self, text: str) -> _Postings:
-        """Score every posting of a term once, exactly as Whoosh's BM25F scores a search for it in any field."""
-        reader, scores = self._searcher.reader(), {}
-        for field in FIELDS:
-            if (field, text) not in reader:
-                continue
-            idf = self._searcher.idf(field, text)
-            average = self._searcher.avg_field_length(field) or 1
-            lengths = self._lengths[field]
-            for segment, offset in reader.leaf_readers():
-                if (field, text) not in segment:
-                    continue
-                postings = segment.postings(field, text)
-                while postings.is_active():
-                    doc = postings.id() + offset
-                    score = scoring.bm25(idf, postings.weight(), lengths[doc], average, WEIGHTING.B, WEIGHTING.K1)
-                    scores[doc] = scores.get(doc, 0.0) + score
-                    postings.next()
-        docs = sorted(scores)
-        return _Postings(array("i", docs), array("d", [scores[doc] for doc in docs]))
+        docs, scores = array("i"), array("d")
+        row = self._scores().execute("SELECT docs, scores FROM postings WHERE term = ?", (text,)).fetchone()
+        if row is not None:
+            docs.frombytes(row[0])
+            scores.frombytes(row[1])
+        return _Postings(docs, scores)
 
     def clause_docs(self, clause: Clause) -> frozenset[int]:
         docs: set[int] = set()
@@ -351,7 +448,7 @@ class Generation:
              among: set[int]) -> list[int]:
         """The best ``limit`` of the documents ``among`` by BM25F over the clauses and phrases.
 
-        Without phrases the score is summed from the terms' cached postings:
+        Without phrases the score is summed from the terms' stored postings:
         a Whoosh search of the same query scores the same (its Or and And add
         their parts' scores), but walks every matching document through its
         matchers again for each search: at 20,000 articles a whole uncached

@@ -14,6 +14,7 @@ content checkout, and equal content gives equal indexes and results.
         g-20261124T083000-4242-1a2b/
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
+            scores.sqlite    every term's articles and BM25F scores, computed once here
             semantic.npy     with semantic search on: article and section vectors
             semantic.json    which article and section each row is, and the fingerprint
             ...              Whoosh's files
@@ -34,13 +35,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.search import semantic
-from kb.search.engine import ENGLISH, TOKEN, Document, term, write_index
+from kb.search.engine import ENGLISH, TOKEN, Document, term, write_index, write_scores
 
 log = logging.getLogger(__name__)
 
-# Bump when the schema or the analyzer changes: the fingerprint changes with
-# it, so every node rebuilds on its next start.
-INDEX_FORMAT = 1
+# Bump when the schema, the analyzer or the files of a generation change: the
+# fingerprint changes with it, so every node rebuilds on its next start
+# (2: the scored postings, scores.sqlite).
+INDEX_FORMAT = 2
 # Below this many articles a parallel build costs more in start-up than it saves.
 PARALLEL_FROM = 500
 CURRENT = "current"
@@ -120,6 +122,7 @@ def build_generation(index_dir: Path, articles: list, embedder=None, language: s
     generation.mkdir(parents=True)
     processes = min(os.cpu_count() or 1, 4) if len(published) >= PARALLEL_FROM else 1
     write_index(generation, map(document, published), processes, language=language)
+    write_scores(generation, processes)
     (generation / VOCABULARY).write_text(json.dumps(vocabulary(published, language)))
     if embedder is not None:
         semantic.write(generation, published, embedder, fingerprint(published, language),
