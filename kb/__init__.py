@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     from kb import (addresses, api, askus, caching, cli, contact_panel, extensions, feedback, health, i18n, insights,
-                    languages, migrations, pageviews, search, security, seo, sessions, views)
+                    languages, migrations, pageviews, prerender, search, security, seo, sessions, views)
     from kb.translations import load_languages
 
     languages.init_app(app)
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.init_app(app)
     health.init_app(app)
     pageviews.init_app(app)
+    prerender.init_app(app)
     insights.init_app(app)
     cli.init_app(app)
     return app

@@ -104,8 +104,10 @@ def flush_views() -> None:
     views = _counter().take()
     if not views:
         return
+    # In key order: two workers updating the same rows in different orders would deadlock on PostgreSQL,
+    # which notices only after its deadlock_timeout (1 s), holding both workers' shoppers meanwhile.
     rows = [{"slug": slug, "language": language, "day": day, "views": count}
-            for (slug, language, day), count in views.items()]
+            for (slug, language, day), count in sorted(views.items())]
     try:
         with write_transaction() as connection:
             if connection.dialect.name == "postgresql":

@@ -93,7 +93,11 @@ def _unnamed_file():
 
 
 def pages_ahead(app: Flask) -> PagesAhead:
-    return app.extensions.setdefault("kb.pages_ahead", PagesAhead())
+    return app.extensions["kb.pages_ahead"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["kb.pages_ahead"] = PagesAhead()
 
 
 def prerender(app: Flask) -> int:

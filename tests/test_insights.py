@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from kb.extensions import db
 from kb.feedback import models as feedback_models
-from kb.pageviews import PageView, flush_views
+from kb.pageviews import PageView, count_view, flush_views
 from tests.test_feedback import Shopper
 
 PASSWORD = "correct horse battery staple"
@@ -218,6 +219,30 @@ def test_views_are_written_in_batches_not_one_write_per_page(make_app):
     with app.app_context():
         flush_views()
     assert stored() == 2
+
+
+def test_two_workers_writing_the_same_articles_views_at_once_lose_none(make_app):
+    """Each worker writes its views in one transaction: in opposite orders, on PostgreSQL they would deadlock."""
+    workers = [make_app(KB_VIEW_FLUSH_SECONDS=3600), make_app(create_tables=False, KB_VIEW_FLUSH_SECONDS=3600)]
+    slugs = [f"article-{n:03}" for n in range(300)]
+    together = threading.Barrier(2)
+
+    def write(app, order: list[str]) -> None:
+        with app.app_context():
+            for slug in order:
+                count_view(slug)
+            together.wait()
+            flush_views()
+
+    for _ in range(5):
+        threads = [threading.Thread(target=write, args=(app, order))
+                   for app, order in zip(workers, (slugs, slugs[::-1]))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    with workers[0].app_context():
+        assert db.session.execute(sa.select(sa.func.sum(PageView.views))).scalar_one() == 2 * 5 * len(slugs)
 
 
 def test_migration_adds_the_page_views_table_and_takes_it_away(make_app):
