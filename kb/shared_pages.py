@@ -45,9 +45,10 @@ def render_shared(template: str, version: tuple, *, variant: tuple = (), slot: s
     # The language is in the key: the home page at "/" answers in the browser's language.
     key = (template, request.scheme, request.host, request.path, current_language(), *variant)
 
-    def render() -> str:  # or read, when the master rendered it ahead (kb.prerender)
+    def render() -> str:
         return render_template(template, form_token=TOKEN_MARK, contact_channels=lambda: CHANNELS_MARK, **context)
 
+    # Not kept by this worker: read from the pages the master rendered ahead (kb.prerender), else rendered.
     page = kept(current_app.jinja_env, slot, key, lambda: pages_ahead(current_app).page(key, version, render),
                 version)
     if TOKEN_MARK in page:
