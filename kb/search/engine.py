@@ -11,12 +11,13 @@ import contextlib
 import functools
 import heapq
 import itertools
+import json
 import mmap
 import multiprocessing
 import os
 import re
-import sqlite3
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -47,10 +48,9 @@ WEIGHTING = scoring.BM25F(B=1.0, K1=2.5)
 ANALYZER = (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
             | StemFilter(cachesize=100_000))
 ENGLISH = "en"
-# The stored postings of a generation (see write_scores), and the SQLite page cache of a worker's
-# connection to them.
-SCORES = "scores.sqlite"
-SCORES_CACHE_KIB = 256
+# A generation's scored postings (see write_scores): each term's documents and scores, and the terms.
+SCORES = "scores.bin"
+SCORED_TERMS = "scores.json"
 # Terms scored per task of a parallel build: a task's round trip costs little beside them, and the
 # processes still share the work evenly.
 TERMS_PER_TASK = 500
@@ -243,7 +243,7 @@ class _IndexStorage(FileStorage):
     def __init__(self, folder: str):
         super().__init__(folder, supports_mmap=False, readonly=True)
         size = sum(entry.stat().st_size for entry in os.scandir(folder)
-                   if entry.is_file() and entry.name != SCORES)  # read by SQLite, never mapped
+                   if entry.is_file() and entry.name != SCORES)  # read with pread, never mapped
         self._mapped = size <= MAPPED_INDEX_MB * 2**20
 
     def open_file(self, name: str, **kwargs) -> _IndexFile:
@@ -292,7 +292,7 @@ class _Scorer:
         return found
 
     def rows(self, terms: list[str]) -> list[tuple[str, bytes, bytes]]:
-        """The terms' rows of SCORES: each term with its documents and their scores."""
+        """Each term with its documents and their scores, as SCORES holds them."""
         return [(text, found.docs.tobytes(), found.scores.tobytes())
                 for text, found in zip(terms, map(self.postings, terms))]
 
@@ -360,22 +360,21 @@ def write_scores(directory: Path, processes: int = 1) -> None:
     articles its first 300 searches took 4.6-4.9 s of CPU that way, and
     2.3-2.5 s reading the stored scores. The scores are Whoosh's own, from
     the complete index (its idf and field lengths), kept as float64 so
-    that the order is Whoosh's to the last tie. SQLite, because a worker
-    then reads one term's row with a lookup in a file the page cache
-    holds, not in its own memory. An ordinary table, its terms in an index
-    of their own: a table WITHOUT ROWID keeps whole rows in its tree, and
-    a lookup there reads the long rows it passes (at 20,000 articles, 13 µs
-    at the median for a term the index lacks, 1.6 µs this way; a file of
-    95 MiB, 75 MiB this way). The file is written once and never changed:
-    no journal.
+    that the order is Whoosh's to the last tie. One flat file, each term's
+    document numbers then its scores, in term order, and the terms with
+    their counts beside it: a worker looks a term up in the sorted list of
+    terms and reads its postings with one ``pread``, from the page cache
+    every worker shares. (An SQLite table served as fast, but loaded its
+    library and a connection into every worker: 1.5 MiB more in each.)
     """
     terms = _terms(directory)
     tasks = [terms[start:start + TERMS_PER_TASK] for start in range(0, len(terms), TERMS_PER_TASK)]
-    with _scoring(directory, processes) as scored, contextlib.closing(sqlite3.connect(directory / SCORES)) as db:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("CREATE TABLE postings (term TEXT PRIMARY KEY, docs BLOB NOT NULL, scores BLOB NOT NULL)")
-        db.executemany("INSERT INTO postings VALUES (?, ?, ?)", itertools.chain.from_iterable(scored(tasks)))
-        db.commit()
+    counts = []
+    with _scoring(directory, processes) as scored, open(directory / SCORES, "wb") as postings:
+        for _, docs, scores in itertools.chain.from_iterable(scored(tasks)):
+            postings.write(docs + scores)
+            counts.append(len(docs) // 4)
+    (directory / SCORED_TERMS).write_text(json.dumps({"terms": terms, "counts": counts}))
 
 
 class Generation:
@@ -387,27 +386,14 @@ class Generation:
         stored = [self._searcher.stored_fields(n) for n in range(self._searcher.doc_count_all())]
         self.slugs = [fields.get("slug") for fields in stored]
         self.categories = [fields.get("category") for fields in stored]
-        self._scores_uri = f"{(directory / SCORES).resolve().as_uri()}?mode=ro&immutable=1"
-        self._opened: tuple[int, sqlite3.Connection] | None = None
+        scored = json.loads((directory / SCORED_TERMS).read_text())
+        self._terms: list[str] = scored["terms"]
+        self._starts = array("q", itertools.accumulate(scored["counts"], initial=0))  # in postings
+        self._scores = os.open(directory / SCORES, os.O_RDONLY)
 
     def close(self) -> None:
         self._searcher.close()
-        if self._opened is not None and self._opened[0] == os.getpid():
-            self._opened[1].close()
-
-    def _scores(self) -> sqlite3.Connection:
-        """This process's connection to the stored postings, opened on first use.
-
-        gunicorn forks workers from the master, and a SQLite connection must
-        not cross a fork: each process opens its own. Its page cache is kept
-        small, since the file's pages are in the operating system's cache
-        anyway, shared by every worker.
-        """
-        if self._opened is None or self._opened[0] != os.getpid():
-            connection = sqlite3.connect(self._scores_uri, uri=True, check_same_thread=False)
-            connection.execute(f"PRAGMA cache_size = -{SCORES_CACHE_KIB}")
-            self._opened = (os.getpid(), connection)
-        return self._opened[1]
+        os.close(self._scores)
 
     def has_term(self, text: str) -> bool:
         return bool(self._term(text).docs)
@@ -427,10 +413,12 @@ class Generation:
         than two runs differ by.
         """
         docs, scores = array("i"), array("d")
-        row = self._scores().execute("SELECT docs, scores FROM postings WHERE term = ?", (text,)).fetchone()
-        if row is not None:
-            docs.frombytes(row[0])
-            scores.frombytes(row[1])
+        found = bisect_left(self._terms, text)
+        if found < len(self._terms) and self._terms[found] == text:
+            start, count = self._starts[found], self._starts[found + 1] - self._starts[found]
+            data = os.pread(self._scores, 12 * count, 12 * start)
+            docs.frombytes(data[:4 * count])
+            scores.frombytes(data[4 * count:])
         return _Postings(docs, scores)
 
     def clause_docs(self, clause: Clause) -> frozenset[int]:

@@ -14,7 +14,8 @@ content checkout, and equal content gives equal indexes and results.
         g-20261124T083000-4242-1a2b/
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
-            scores.sqlite    every term's articles and BM25F scores, computed once here
+            scores.bin       every term's articles and BM25F scores, computed once here
+            scores.json      the terms of scores.bin, in order, with their counts
             semantic.npy     with semantic search on: article and section vectors
             semantic.json    which article and section each row is, and the fingerprint
             ...              Whoosh's files
@@ -41,8 +42,8 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema, the analyzer or the files of a generation change: the
 # fingerprint changes with it, so every node rebuilds on its next start
-# (2: the scored postings, scores.sqlite).
-INDEX_FORMAT = 2
+# (2: the scored postings; 3: kept in scores.bin, not in SQLite).
+INDEX_FORMAT = 3
 # Below this many articles a parallel build costs more in start-up than it saves.
 PARALLEL_FROM = 500
 CURRENT = "current"
