@@ -171,7 +171,7 @@ def current_search() -> Search:
 
 
 def open_indexes(app: Flask) -> None:
-    """Open every language's index in a new worker, so that its first shopper does not wait for it.
+    """Open every language's index in a new worker, with its tables built, so that its first shopper does not wait.
 
     gunicorn calls this after forking a worker from the loaded master. The
     master itself never opens an index: forked processes would share its
@@ -179,7 +179,8 @@ def open_indexes(app: Flask) -> None:
     """
     with app.app_context():
         for search in app.extensions["kb.searches"].values():
-            search.finder()
+            if finder := search.finder():
+                finder.prepare()
 
 
 def language_index_dir(index_dir: Path, language: str) -> Path:
