@@ -159,17 +159,19 @@ def after_fork(app: Flask) -> threading.Thread:
 
 
 def _connect_ahead(app: Flask) -> None:
-    """Open a connection into the pool and read each table once, before the worker's first shopper needs them.
+    """Open two connections into the pool and read each table once, before the worker's first shopper needs them.
 
     On PostgreSQL a new connection is a new server process, which loads what
     it knows of each table on first use: a worker's first vote paid for that
-    while the requests behind it queued.
+    while the requests behind it queued. Two, because a request holds one
+    for its reads while a write (``write_transaction``) takes another.
     """
     with app.app_context():
         try:
-            with db.engine.connect() as connection:
-                for table in db.metadata.sorted_tables:
-                    connection.execute(sa.select(sa.literal(1)).select_from(table).limit(0))
+            with db.engine.connect() as reads, db.engine.connect() as writes:
+                for connection in (reads, writes):
+                    for table in db.metadata.sorted_tables:
+                        connection.execute(sa.select(sa.literal(1)).select_from(table).limit(0))
         except sa.exc.SQLAlchemyError as error:
             log.warning("no database connection opened ahead: %s", error)
 
