@@ -210,7 +210,11 @@ def init_app(app: Flask) -> None:
     """
     from kb import feedback, ratelimit, searchlog  # noqa: F401  (models on db.metadata, storage scheme)
 
-    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(app.config["DATABASE_URL"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url = sqlalchemy_url(app.config["DATABASE_URL"])
+    if sa.make_url(url).database not in (None, "", ":memory:"):  # a pool of connections, not a single one
+        # The connection returned last is taken first: a request reads on the one whose caches are warm
+        # (SQLite keeps its page cache per connection), and the second (see _connect_ahead) waits for writes.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_use_lifo": True})
     app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a database outage is answered by the view, not a 500
     _trust_proxies(app)
