@@ -64,10 +64,13 @@ class ViewCounter:
         self.lock = threading.Lock()
 
     def add(self, article_slug: str, language: str = "en") -> bool:
-        """Count one view; True when it is time to write."""
+        """Count one view; True for the one view that makes the write due (the clock starts again then)."""
         with self.lock:
             self.pending[article_slug, language, dt.datetime.now(dt.timezone.utc).date()] += 1
-            return time.monotonic() - self.last_flush >= self.flush_seconds
+            due = time.monotonic() - self.last_flush >= self.flush_seconds
+            if due:  # the write runs in a thread (count_view): the views until it starts are not due again
+                self.last_flush = time.monotonic()
+            return due
 
     def take(self) -> Counter[tuple[str, str, dt.date]]:
         with self.lock:
