@@ -13,7 +13,7 @@ from whoosh import index
 from whoosh.query import Or, Term
 
 from kb import ROOT
-from kb.search import current_search, engine, finder, lifecycle, open_indexes
+from kb.search import current_search, engine, finder, lifecycle
 
 
 def found(app, query: str) -> list[str]:
@@ -151,14 +151,3 @@ def test_an_index_too_large_to_map_is_read_and_answers_the_same(content, make_ap
     for query in ["prepaid label", "track my order", "courier", "retrun"]:
         assert found(read, query) == found(mapped, query)
     assert found(read, "prepaid label") == ["start-a-return"]
-
-
-def test_a_new_worker_builds_its_typo_and_highlighting_tables_before_its_first_shopper(app, monkeypatch):
-    built, speller = [], finder.Speller
-    monkeypatch.setattr(finder, "Speller", lambda counts: built.append(counts) or speller(counts))
-    open_indexes(app)  # as gunicorn's post_fork does, for every language
-    assert any("tracking" in counts for counts in built)
-    ahead = len(built)
-    with app.test_request_context():
-        current_search().search("trackign")
-    assert len(built) == ahead  # the search used the table built ahead

@@ -171,7 +171,7 @@ def current_search() -> Search:
 
 
 def open_indexes(app: Flask) -> None:
-    """Open every language's index in a new worker, with its tables built, so that its first shopper does not wait.
+    """Open every language's index in a new worker, so that its first shopper does not wait for it.
 
     gunicorn calls this after forking a worker from the loaded master. The
     master itself never opens an index: forked processes would share its
@@ -179,8 +179,7 @@ def open_indexes(app: Flask) -> None:
     """
     with app.app_context():
         for search in app.extensions["kb.searches"].values():
-            if finder := search.finder():
-                finder.prepare()
+            search.finder()
 
 
 def language_index_dir(index_dir: Path, language: str) -> Path:

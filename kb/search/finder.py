@@ -96,16 +96,6 @@ class Finder:
     def close(self) -> None:
         self.engine.close()
 
-    def prepare(self) -> None:
-        """Build the tables searches use (typo correction, highlighting) now, not on a shopper's first search.
-
-        At 20,000 synthetic articles (12,126 words) the typo table takes
-        112 ms: a fresh worker's first search took that much longer, while
-        the requests behind it waited.
-        """
-        for table in ("speller", "_surface", "_sorted_words"):
-            getattr(self, table)
-
     def _neighbours(self, embedder) -> semantic.Neighbours | None:
         """The generation's vectors when semantic search is on and they are there; else lexical only."""
         if embedder is None:
