@@ -159,19 +159,17 @@ def after_fork(app: Flask) -> threading.Thread:
 
 
 def _connect_ahead(app: Flask) -> None:
-    """Open two connections into the pool and read each table once, before the worker's first shopper needs them.
+    """Open a connection into the pool and read each table once, before the worker's first shopper needs them.
 
     On PostgreSQL a new connection is a new server process, which loads what
     it knows of each table on first use: a worker's first vote paid for that
-    while the requests behind it queued. Two, because a request holds one
-    for its reads while a write (``write_transaction``) takes another.
+    while the requests behind it queued.
     """
     with app.app_context():
         try:
-            with db.engine.connect() as reads, db.engine.connect() as writes:
-                for connection in (reads, writes):
-                    for table in db.metadata.sorted_tables:
-                        connection.execute(sa.select(sa.literal(1)).select_from(table).limit(0))
+            with db.engine.connect() as connection:
+                for table in db.metadata.sorted_tables:
+                    connection.execute(sa.select(sa.literal(1)).select_from(table).limit(0))
         except sa.exc.SQLAlchemyError as error:
             log.warning("no database connection opened ahead: %s", error)
 
@@ -210,11 +208,7 @@ def init_app(app: Flask) -> None:
     """
     from kb import feedback, ratelimit, searchlog  # noqa: F401  (models on db.metadata, storage scheme)
 
-    app.config["SQLALCHEMY_DATABASE_URI"] = url = sqlalchemy_url(app.config["DATABASE_URL"])
-    if sa.make_url(url).database not in (None, "", ":memory:"):  # a pool of connections, not a single one
-        # The connection returned last is taken first: a request reads on the one whose caches are warm
-        # (SQLite keeps its page cache per connection), and the second (see _connect_ahead) waits for writes.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_use_lifo": True})
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(app.config["DATABASE_URL"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # a database outage is answered by the view, not a 500
     _trust_proxies(app)

@@ -30,8 +30,6 @@ from kb.feedback.models import LANGUAGE_CHARS, SLUG_CHARS
 
 log = logging.getLogger(__name__)
 
-FLUSH_THREAD = "kb-page-views"
-
 
 class PageView(db.Model):
     __tablename__ = "page_views"
@@ -64,13 +62,10 @@ class ViewCounter:
         self.lock = threading.Lock()
 
     def add(self, article_slug: str, language: str = "en") -> bool:
-        """Count one view; True for the one view that makes the write due (the clock starts again then)."""
+        """Count one view; True when it is time to write."""
         with self.lock:
             self.pending[article_slug, language, dt.datetime.now(dt.timezone.utc).date()] += 1
-            due = time.monotonic() - self.last_flush >= self.flush_seconds
-            if due:  # the write runs in a thread (count_view): the views until it starts are not due again
-                self.last_flush = time.monotonic()
-            return due
+            return time.monotonic() - self.last_flush >= self.flush_seconds
 
     def take(self) -> Counter[tuple[str, str, dt.date]]:
         with self.lock:
@@ -94,21 +89,8 @@ def is_robot() -> bool:
 
 
 def count_view(article_slug: str, language: str = "en") -> None:
-    """Add one view of the article today (UTC) in ``language``, written with the others when due.
-
-    The write runs in a thread of its own, so the shopper whose page made
-    it due does not wait for it, nor do the requests queued behind theirs:
-    at 20,000 articles a worker's views of ten seconds are some 2,000 rows,
-    and on PostgreSQL a worker stood still for tens of milliseconds while
-    they were written (longer when another worker was writing the same rows).
-    """
+    """Add one view of the article today (UTC) in ``language``, written with the others when due."""
     if _counter().add(article_slug, language):
-        threading.Thread(target=_flush_in, args=(current_app._get_current_object(),), name=FLUSH_THREAD,
-                         daemon=True).start()
-
-
-def _flush_in(app: Flask) -> None:
-    with app.app_context():
         flush_views()
 
 

@@ -6,14 +6,12 @@ import datetime as dt
 import io
 import re
 import threading
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from kb import pageviews
 from kb.extensions import db
 from kb.feedback import models as feedback_models
 from kb.pageviews import PageView, count_view, flush_views
@@ -221,26 +219,6 @@ def test_views_are_written_in_batches_not_one_write_per_page(make_app):
     with app.app_context():
         flush_views()
     assert stored() == 2
-
-
-def test_a_page_that_makes_the_views_due_does_not_wait_for_them_to_be_written(make_app, monkeypatch):
-    app = make_app(KB_VIEW_FLUSH_SECONDS=0)  # every view makes a write due
-    written, write = threading.Event(), pageviews.flush_views
-
-    def slow_write():
-        written.wait(10)  # a database under load
-        write()
-
-    monkeypatch.setattr(pageviews, "flush_views", slow_write)
-    started = time.monotonic()
-    assert app.test_client().get("/articles/track-your-order").status_code == 200
-    assert time.monotonic() - started < 5
-    written.set()
-    for thread in threading.enumerate():
-        if thread.name == pageviews.FLUSH_THREAD:
-            thread.join(10)
-    with app.app_context():
-        assert db.session.execute(sa.select(sa.func.sum(PageView.views))).scalar_one() == 1
 
 
 def test_two_workers_writing_the_same_articles_views_at_once_lose_none(make_app):
