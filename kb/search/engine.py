@@ -405,12 +405,12 @@ class Generation:
     def _term(self, text: str) -> _Postings:
         """A term's postings as the build scored them (none for a term the index lacks), read on every use.
 
-        A read is a lookup in a file the page cache holds, cheap beside what
-        a search then does with the postings: at 20,000 articles 5 µs at the
-        median, 45 µs for the commonest words (20,000 postings), which take
-        1 ms to add up. A cache of them in each worker held 12 MiB more after
-        300 first searches there and saved 0.1 s of their 2.5 s of CPU, less
-        than two runs differ by.
+        A read is a bisection of the sorted terms and one ``pread`` from the
+        page cache, cheap beside what a search then does with the postings
+        (adding up the commonest word's 20,000 at 20,000 articles takes 1 ms).
+        A cache of them in each worker held 12 MiB more after 300 first
+        searches there and saved 0.1 s of their 2.5 s of CPU, less than two
+        runs differ by.
         """
         docs, scores = array("i"), array("d")
         found = bisect_left(self._terms, text)
