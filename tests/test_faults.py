@@ -159,7 +159,8 @@ def small_disk(tmp_path):
 
 
 def fill(disk: Path) -> None:
-    with open(disk / "filler", "wb") as filler:
+    # Unbuffered: a buffered file would try its last bytes again on closing, and fail there.
+    with open(disk / "filler", "wb", buffering=0) as filler:
         try:
             while True:
                 filler.write(b"\0" * 65536)
