@@ -4,11 +4,11 @@ The home page, a category or an article differs between two visitors only in
 what is theirs: a message waiting for them (a flash), their own vote, and the
 feedback form's CSRF token (empty for a visitor who has no session yet:
 reading sets no cookie). For everyone else a page is rendered once per
-version (the caller's: for an article, the helpfulness line) and kept (or
-read from those gunicorn's master rendered for every worker, ``kb.prerender``); a
-request then only writes in what changes under a kept page: its own form
-token and the contact panel's channels of this minute ("Open now"), kept
-apart (``kb.contact_panel``). Rendering an article's layout, forms and
+version (the caller's: for an article, the helpfulness line), or read from
+the pages gunicorn's master rendered for every worker (``kb.prerender``),
+and kept; a request then only writes in what changes under a kept page:
+its own form token and the contact panel's channels of this minute ("Open
+now"), kept apart (``kb.contact_panel``). Rendering an article's layout, forms and
 structured data took most of a millisecond; the copy takes microseconds, so
 a page costs little more than the framework around it.
 """

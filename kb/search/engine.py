@@ -291,19 +291,19 @@ class _Scorer:
                 found[offset + doc] = segment.doc_field_length(doc, field, 1) or 0  # None: empty
         return found
 
-    def rows(self, terms: list[str]) -> list[tuple[str, bytes, bytes]]:
-        """Each term with its documents and their scores, as SCORES holds them."""
-        return [(text, found.docs.tobytes(), found.scores.tobytes())
-                for text, found in zip(terms, map(self.postings, terms))]
+    def all_postings(self, terms: list[str]) -> list[_Postings]:
+        return [self.postings(text) for text in terms]
 
     def postings(self, text: str) -> _Postings:
         """Score every posting of a term, its fields' scores added in FIELDS order, as Whoosh's Or adds them."""
-        scores = {}
+        scores, reader = {}, self._searcher.reader()
         for field in FIELDS:
-            for segment, offset in self._searcher.reader().leaf_readers():
+            if (field, text) not in reader:
+                continue
+            idf, average, lengths = self._searcher.idf(field, text), self._averages[field], self._lengths[field]
+            for segment, offset in reader.leaf_readers():
                 if (field, text) not in segment:
                     continue
-                idf, average, lengths = self._searcher.idf(field, text), self._averages[field], self._lengths[field]
                 postings = segment.postings(field, text)
                 while postings.is_active():
                     doc = postings.id() + offset
@@ -329,13 +329,13 @@ def _start_pool_scorer(directory: Path) -> None:
     _pool_scorer = _Scorer(_searcher(directory))
 
 
-def _pool_rows(terms: list[str]) -> list[tuple[str, bytes, bytes]]:
-    return _pool_scorer.rows(terms)
+def _pool_postings(terms: list[str]) -> list[_Postings]:
+    return _pool_scorer.all_postings(terms)
 
 
 @contextlib.contextmanager
 def _scoring(directory: Path, processes: int) -> Iterator[Callable]:
-    """A ``map`` of lists of terms to their rows of SCORES, in order: here, or in a pool of ``processes``.
+    """A ``map`` of lists of terms to their scored postings, in order: here, or in a pool of ``processes``.
 
     Scoring is Python work on every posting: at 20,000 articles one
     process scored their 5.9 million postings in 12.2 s, a pool of two on
@@ -345,11 +345,11 @@ def _scoring(directory: Path, processes: int) -> Iterator[Callable]:
     """
     if processes <= 1:
         with _searcher(directory) as searcher:
-            yield functools.partial(map, _Scorer(searcher).rows)
+            yield functools.partial(map, _Scorer(searcher).all_postings)
         return
     fork = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(processes, fork, _start_pool_scorer, (directory,)) as pool:
-        yield functools.partial(pool.map, _pool_rows)
+        yield functools.partial(pool.map, _pool_postings)
 
 
 def write_scores(directory: Path, processes: int = 1) -> None:
@@ -371,9 +371,9 @@ def write_scores(directory: Path, processes: int = 1) -> None:
     tasks = [terms[start:start + TERMS_PER_TASK] for start in range(0, len(terms), TERMS_PER_TASK)]
     counts = []
     with _scoring(directory, processes) as scored, open(directory / SCORES, "wb") as postings:
-        for _, docs, scores in itertools.chain.from_iterable(scored(tasks)):
-            postings.write(docs + scores)
-            counts.append(len(docs) // 4)
+        for found in itertools.chain.from_iterable(scored(tasks)):
+            postings.write(found.docs.tobytes() + found.scores.tobytes())
+            counts.append(len(found.docs))
     (directory / SCORED_TERMS).write_text(json.dumps({"terms": terms, "counts": counts}))
 
 
