@@ -84,7 +84,7 @@ def _helpful_ratio(slug: str) -> float | None:
 
 # ---------------------------------------------------------------- routes
 
-@bp.route("/articles/<slug>")
+@bp.route("/articles/<slug>", merge_slashes=False)  # "articles//x" names no article: 404, not a redirect
 def article(slug: str):
     lib = library()
     if slug in lib.aliases:

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, rende
 from flask_babel import gettext, ngettext
 from werkzeug.exceptions import HTTPException
 
+from kb import api
 from kb.content import Library
 from kb.extensions import db
 from kb.feedback import feedback_state
@@ -148,6 +149,8 @@ def _instant_status(results) -> str:
 
 
 def _page_not_found(error: HTTPException):
+    if request.path.startswith(api.PREFIX + "/"):  # an API address no route matched, such as one with a newline
+        return api.json_error(error)
     words = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
     hits = current_search().search(words, per_page=SUGGESTIONS).hits if words else ()
     suggestions = [article for hit in hits if (article := published_article(hit.slug, current_language()))]

@@ -91,6 +91,13 @@ def test_unknown_api_address_is_json_and_points_to_the_description(api, path):
     assert response.json["message"] == f"There is nothing at {path}. The API is described at /api/v1/openapi.json."
 
 
+@pytest.mark.parametrize("path", ["/api/v1/articles/%0A%2F", "/api/v1/articles/%2F%0A"])
+def test_an_address_no_route_can_read_is_a_json_404_too(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json["error"] == "Not Found"
+
+
 def test_writing_to_the_read_only_api_is_a_json_405(api):
     response = api.post("/api/v1/articles/track-your-order")
     assert response.status_code == 405
