@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import zlib
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from flask import Flask, url_for
 
 from kb.fragments import ENTRIES_PER_SLOT
 from kb.languages import languages, library_for, prefix
+from kb.node_cache import unnamed_file
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +78,11 @@ class PagesAhead:
 
     def _write(self, key: Hashable, version: object, page: str) -> None:
         if self._file is None:
-            self._file = _unnamed_file()
+            self._file = unnamed_file("kb-pages")
         data = zlib.compress(page.encode())
         os.pwrite(self._file.fileno(), data, self._end)
         self._where[key] = (self._end, len(data), version)
         self._end += len(data)
-
-
-def _unnamed_file():
-    """A file in memory where Linux has them: a temporary file on disk would be written back for nothing."""
-    if hasattr(os, "memfd_create"):
-        return os.fdopen(os.memfd_create("kb-pages"), "w+b")
-    return tempfile.TemporaryFile(prefix="kb-pages-")
 
 
 def pages_ahead(app: Flask) -> PagesAhead:

@@ -28,6 +28,7 @@ from flask import Flask, current_app, has_app_context
 from markupsafe import escape
 
 from kb.languages import content_folder, current_language
+from kb.node_cache import NodeCache
 from kb.search import lifecycle, semantic
 from kb.search.finder import PER_PAGE, CategoryCount, Finder, Hit, Results
 from kb.search.lifecycle import CURRENT, current_generation, ensure_current
@@ -47,7 +48,8 @@ class Search:
     """The search a worker process serves from; one per app."""
 
     def __init__(self, index_dir: Path, library, content_dir: Path, order_number: str, tracking_article: str,
-                 embedder=None, language: str | None = None, fallback: Search | None = None):
+                 embedder=None, language: str | None = None, fallback: Search | None = None,
+                 shared: NodeCache | None = None):
         self.index_dir = index_dir
         self.embedder = embedder  # semantic search on: all-MiniLM-L6-v2, loaded once per process
         self.library = library
@@ -57,6 +59,7 @@ class Search:
         self.synonyms = SynonymsFile(folder / SYNONYMS_FILE, f"{shown}/{SYNONYMS_FILE}", language)
         self.order_number = re.compile(order_number)
         self.tracking_article = tracking_article
+        self.shared = shared  # one per app, made before gunicorn forks: the workers' results meet there
         self._finder: Finder | None = None
         self._stamp: tuple | None = None
         self._lock = threading.Lock()
@@ -78,7 +81,7 @@ class Search:
         generation = current_generation(self.index_dir)
         if generation is None:
             return
-        finder = Finder(generation, self.library, self.embedder, self.language)
+        finder = Finder(generation, self.library, self.embedder, self.language, self.shared)
         previous, self._finder, self._stamp = self._finder, finder, stamp
         if previous is not None:
             previous.close()
@@ -212,12 +215,13 @@ def init_app(app: Flask) -> None:
     default_language, *others = app.config["KB_LANGUAGES"]
     embedder = semantic.load(app.config["KB_SEMANTIC_MODEL"]) if app.config["KB_SEMANTIC"] else None
     options = (app.config["KB_ORDER_NUMBER_PATTERN"], app.config["KB_TRACKING_ARTICLE"])
-    search = Search(index_dir, library, content_dir, *options, embedder, default_language)
+    shared = NodeCache()
+    search = Search(index_dir, library, content_dir, *options, embedder, default_language, shared=shared)
     searches = {default_language: search}
     for language in others:
         translated = library.translations[language]
         searches[language] = Search(language_index_dir(index_dir, language), translated, content_dir, *options,
-                                    language=language, fallback=search)
+                                    language=language, fallback=search, shared=shared)
     for language, each in searches.items():
         try:
             ensure_current(each.index_dir, list(each.library.articles.values()), each.embedder, language)

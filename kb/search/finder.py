@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import logging
 import math
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from kb.node_cache import NodeCache
 from kb.search import semantic, snippets
 from kb.search.engine import Clause, Generation, term
 from kb.search.lifecycle import read_vocabulary, stored_fingerprint
@@ -77,8 +79,10 @@ class _Plan:
 class Finder:
     """One generation, opened once per process, with its caches."""
 
-    def __init__(self, generation: Path, library, embedder=None, language: str | None = None):
+    def __init__(self, generation: Path, library, embedder=None, language: str | None = None,
+                 shared: NodeCache | None = None):
         self.generation = generation
+        self.shared = shared  # results the node's other workers found (kb.node_cache)
         self.language = language  # the analyzer's language; None: English
         self.engine = Generation(generation, language)
         self.library = library
@@ -89,6 +93,7 @@ class Finder:
         self._outlines: OrderedDict[str, snippets.Outline] = OrderedDict()
         self._cache: OrderedDict[tuple, Results] = OrderedDict()
         self._synonyms: Synonyms | None = None
+        self._shared_key: tuple = ()  # what, besides the query, the results depend on
         # Whoosh searchers and our caches are not made for concurrent use; gunicorn's
         # sync workers never wait here, a threaded server takes turns.
         self._lock = threading.Lock()
@@ -146,8 +151,22 @@ class Finder:
         if synonyms is not self._synonyms:
             self._cache.clear()
             self._synonyms = synonyms
-        return _kept(self._cache, (query, category, page, per_page, prefix, correct), CACHE_ENTRIES,
-                     lambda: self._search(query, synonyms, category, page, per_page, prefix, correct))
+            rules = hashlib.blake2b(repr(synonyms.rules).encode(), digest_size=16).hexdigest()
+            self._shared_key = (self.generation.name, self.language, rules)
+        key = (query, category, page, per_page, prefix, correct)
+        return _kept(self._cache, key, CACHE_ENTRIES,
+                     lambda: self._answered(key, lambda: self._search(query, synonyms, *key[1:])))
+
+    def _answered(self, key: tuple, search) -> Results:
+        """What another worker of this node found for ``key``, else ``search()``, kept for the others."""
+        if self.shared is None:
+            return search()
+        shared_key = (*self._shared_key, self.blend, *key)
+        found = self.shared.get(shared_key)
+        if found is None:
+            found = search()
+            self.shared.put(shared_key, found)
+        return found
 
     def _search(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
         # The model reads the question while Whoosh searches (see Neighbours.scores_soon).
