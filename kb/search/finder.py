@@ -25,7 +25,7 @@ from markupsafe import Markup
 from kb.node_cache import NodeCache
 from kb.search import semantic, snippets
 from kb.search.engine import Clause, Generation, term
-from kb.search.lifecycle import read_vocabulary, stored_fingerprint
+from kb.search.lifecycle import read_speller, read_vocabulary, stored_fingerprint
 from kb.search.query import Speller, Synonyms, Words, droppable, split
 
 PER_PAGE = 10
@@ -123,7 +123,7 @@ class Finder:
 
     @functools.cached_property
     def speller(self) -> Speller:
-        return Speller({word: count for word, (count, _) in self.vocabulary.items()})
+        return read_speller(self.generation, self.vocabulary)
 
     @functools.cached_property
     def _surface(self) -> dict[str, set[str]]:

@@ -14,6 +14,7 @@ content checkout, and equal content gives equal indexes and results.
         g-20261124T083000-4242-1a2b/
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
+            speller.bin      their typo table (kb.search.query.Speller)
             scores.bin       every term's articles and BM25F scores, computed once here
             scores.json      the terms of scores.bin, in order, with their counts
             semantic.npy     with semantic search on: article and section vectors
@@ -30,6 +31,7 @@ import logging
 import os
 import secrets
 import shutil
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -37,18 +39,20 @@ from pathlib import Path
 
 from kb.search import semantic
 from kb.search.engine import ENGLISH, TOKEN, Document, term, write_index, write_scores
+from kb.search.query import Speller, speller_table
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema, the analyzer or the files of a generation change: the
 # fingerprint changes with it, so every node rebuilds on its next start
-# (2: the scored postings; 3: kept in scores.bin, not in SQLite).
-INDEX_FORMAT = 3
+# (2: the scored postings; 3: kept in scores.bin, not in SQLite; 4: the typo table in speller.bin).
+INDEX_FORMAT = 4
 # Below this many articles a parallel build costs more in start-up than it saves.
 PARALLEL_FROM = 500
 CURRENT = "current"
 META = "meta.json"
 VOCABULARY = "vocabulary.json"
+SPELLER = "speller.bin"
 
 
 def fingerprint(articles: Iterable, language: str | None = None) -> str:
@@ -124,7 +128,10 @@ def build_generation(index_dir: Path, articles: list, embedder=None, language: s
     processes = min(os.cpu_count() or 1, 4) if len(published) >= PARALLEL_FROM else 1
     write_index(generation, map(document, published), processes, language=language)
     write_scores(generation, processes)
-    (generation / VOCABULARY).write_text(json.dumps(vocabulary(published, language)))
+    words = vocabulary(published, language)
+    (generation / VOCABULARY).write_text(json.dumps(words))
+    with open(generation / SPELLER, "wb") as table:
+        speller_table(sorted(words)).tofile(table)
     if embedder is not None:
         semantic.write(generation, published, embedder, fingerprint(published, language),
                        current_generation(index_dir))
@@ -191,3 +198,11 @@ def ensure_current(index_dir: Path, articles: list, embedder=None, language: str
 
 def read_vocabulary(generation: Path) -> dict[str, list]:
     return json.loads((generation / VOCABULARY).read_text())
+
+
+def read_speller(generation: Path, vocabulary: dict[str, list]) -> Speller:
+    """The typo corrector of a generation's ``vocabulary``, with the table made when it was built."""
+    counts = {word: count for word, (count, _) in vocabulary.items()}
+    table = array("Q")
+    table.frombytes((generation / SPELLER).read_bytes())
+    return Speller(counts, table)
