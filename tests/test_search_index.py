@@ -95,6 +95,13 @@ def test_index_command_switches_a_running_app_to_the_new_index(content, app, run
     assert found(app, "prepaid") == ["start-a-return"]
 
 
+def test_index_command_on_a_stale_index_builds_it_once(content, tmp_path):
+    index_dir = tmp_path / "index"
+    output = flask("index", content=content.root, index_dir=index_dir).communicate(timeout=60)[0]
+    assert f"Indexed 2 articles into {index_dir / served(index_dir)}; the help center now searches it." in output
+    assert generations(index_dir) == [served(index_dir)]  # the app built it as it loaded: not built again
+
+
 def test_old_generations_and_leftovers_are_removed_by_the_next_build(make_app, runner, tmp_path):
     make_app()
     leftover = tmp_path / "index" / "g-19990101T000000-1-dead"

@@ -193,12 +193,19 @@ def language_index_dir(index_dir: Path, language: str) -> Path:
 def rebuild(index_dir: Path, articles: list, language: str | None = None) -> Path:
     """Build a new generation and serve it (``flask --app kb index``), with vectors when the app's search has a model.
 
-    Only the default language (``language`` None) gets vectors: the model understands English.
+    Only the default language (``language`` None) gets vectors: the model
+    understands English. When the app built that very index as it loaded
+    (the stored one was stale), it is not built a second time.
     """
     search = current_app.extensions.get("kb.search") if has_app_context() else None
     embedder = search.embedder if search and language is None else None
     target = index_dir if language is None else language_index_dir(index_dir, language)
     analyzer = language or (current_app.config["KB_LANGUAGES"][0] if has_app_context() else None)
+    just_built = current_app.extensions.get("kb.index_built_on_load", {}).pop(analyzer, None) if has_app_context() \
+        else None
+    if just_built and lifecycle.stored_fingerprint(just_built) == lifecycle.fingerprint(
+            (a for a in articles if not a.draft), analyzer):
+        return just_built
     return lifecycle.rebuild(target, articles, embedder, analyzer)
 
 
@@ -222,10 +229,16 @@ def init_app(app: Flask) -> None:
         translated = library.translations[language]
         searches[language] = Search(language_index_dir(index_dir, language), translated, content_dir, *options,
                                     language=language, fallback=search, shared=shared)
+    built = {}  # language -> the generation built here, because the stored one was stale
     for language, each in searches.items():
+        before = current_generation(each.index_dir)
         try:
-            ensure_current(each.index_dir, list(each.library.articles.values()), each.embedder, language)
+            generation = ensure_current(each.index_dir, list(each.library.articles.values()), each.embedder, language)
         except OSError as error:
             log.error("search index could not be built in %s: %s", each.index_dir, error)
+            continue
+        if generation != before:
+            built[language] = generation
+    app.extensions["kb.index_built_on_load"] = built
     app.extensions["kb.search"] = search
     app.extensions["kb.searches"] = searches
