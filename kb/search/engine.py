@@ -433,7 +433,7 @@ class Generation:
         return frozenset(self._searcher.docs_for_query(_phrase_query(phrase)))
 
     def rank(self, clauses: list[Clause], phrases: list[Phrase], *, every: bool, limit: int,
-             among: set[int]) -> list[int]:
+             among: frozenset[int]) -> list[int]:
         """The best ``limit`` of the documents ``among`` by BM25F over the clauses and phrases.
 
         Without phrases the score is summed from the terms' stored postings:
@@ -451,10 +451,10 @@ class Generation:
             return self._summed(clauses, limit, among)
         parts = [_clause_query(c) for c in clauses] + [_phrase_query(p) for p in phrases]
         q = query.And(parts) if every and len(parts) > 1 else _any(parts)
-        hits = self._searcher.search(q, limit=limit, filter=among)
+        hits = self._searcher.search(q, limit=limit, filter=set(among))  # Whoosh takes no frozenset
         return [hit.docnum for hit in hits]
 
-    def _summed(self, clauses: list[Clause], limit: int, among: set[int]) -> list[int]:
+    def _summed(self, clauses: list[Clause], limit: int, among: frozenset[int]) -> list[int]:
         """Whoosh's order for clauses without phrases: the highest score first, then the lowest document number."""
         total = dict.fromkeys(among, 0.0)
         for terms in (terms for clause in clauses for terms in clause):

@@ -17,6 +17,7 @@ import math
 import threading
 from collections import Counter
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,10 @@ class Finder:
         self.engine = Generation(generation, language)
         self.library = library
         self.vocabulary = read_vocabulary(generation)
+        # Made here, when gunicorn opens the index in a new worker, not on a shopper's first search
+        # (10 ms at 20,000 articles); tuples of strings the garbage collector soon stops visiting.
+        self._surface = _words_by_term(self.vocabulary)
+        self._sorted_words = sorted(self.vocabulary)
         self.neighbours = self._neighbours(embedder)
         self.blend = semantic.Blend()
         self._docs = {slug: doc for doc, slug in enumerate(self.engine.slugs)}
@@ -124,18 +129,6 @@ class Finder:
     @functools.cached_property
     def speller(self) -> Speller:
         return read_speller(self.generation, self.vocabulary)
-
-    @functools.cached_property
-    def _surface(self) -> dict[str, set[str]]:
-        """Indexed term -> the words in articles that have it, for highlighting."""
-        surface: dict[str, set[str]] = {}
-        for word, (_, text) in self.vocabulary.items():
-            surface.setdefault(text, set()).add(word)
-        return surface
-
-    @functools.cached_property
-    def _sorted_words(self) -> list[str]:
-        return sorted(self.vocabulary)
 
     def search(self, query: str, synonyms: Synonyms, *, category: str | None = None, page: int = 1,
                per_page: int = PER_PAGE, prefix: bool = False, correct: bool = True) -> Results:
@@ -176,18 +169,18 @@ class Finder:
             return Results(query)
         groups = [self.engine.clause_docs(c) for c in plan.clauses]
         groups += [self.engine.phrase_docs(p) for p in plan.phrases]
-        matched = Counter(itertools.chain.from_iterable(groups))  # document -> how many words it matches
+        matched = frozenset().union(*groups)
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
-            matched = Counter(dict.fromkeys(fuzzy_scores, 1))
-        shown = matched if not category else Counter(
-            {doc: n for doc, n in matched.items() if self.engine.categories[doc] == category})
+            groups = [matched := frozenset(fuzzy_scores)]
+        shown = matched if not category else frozenset(
+            doc for doc in matched if self.engine.categories[doc] == category)
         start = (page - 1) * per_page
         first, end = (0, max(start + per_page, self.blend.lexical_top)) if pending else (start, start + per_page)
         if fuzzy_scores:
             docs = sorted(shown, key=lambda d: (-fuzzy_scores[d], d))[first:end]
         else:
-            docs = self._ranked(plan, shown, len(groups), first, end)
+            docs = self._ranked(plan, _tiers(groups, shown), len(groups), first, end)
         scored = pending.result() if pending else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
@@ -196,7 +189,7 @@ class Finder:
         if category:
             added = [doc for doc in added if self.engine.categories[doc] == category]
         if scored:
-            coverage = {doc: min(1.0, shown[doc] / max(1, len(groups))) for doc in docs}
+            coverage = {doc: sum(doc in group for group in groups) / len(groups) for doc in docs}
             docs = self._blended(docs, coverage, added, scored)[start:start + per_page]
         words = self._highlighter(plan)
         total = len(shown) + len(added)
@@ -209,20 +202,19 @@ class Finder:
             showing=plan.showing, fuzzy=bool(fuzzy_scores),
         )
 
-    def _ranked(self, plan: _Plan, matched: Counter, words: int, start: int, end: int) -> list[int]:
+    def _ranked(self, plan: _Plan, tiers: Iterator[tuple[int, frozenset[int]]], words: int, start: int,
+                end: int) -> list[int]:
         """Positions ``start:end`` of the ranking: documents matching more of the words always come first.
 
         Within each tier BM25F decides. Tiers wholly before ``start`` are
         skipped by size alone, and only the documents of the tiers the page
         shows are scored: scoring is what costs.
         """
-        sizes = Counter(matched.values())
         ranked, skip = [], start
-        for count in sorted(sizes, reverse=True):
-            if skip >= sizes[count]:
-                skip -= sizes[count]
+        for count, tier in tiers:
+            if skip >= len(tier):
+                skip -= len(tier)
                 continue
-            tier = {doc for doc, n in matched.items() if n == count}
             wanted = skip + end - start - len(ranked)
             ranked += self.engine.rank(plan.clauses, plan.phrases, every=count == words, limit=wanted,
                                        among=tier)[skip:]
@@ -306,6 +298,34 @@ class Finder:
         return Hit(slug=article.slug, title=article.title, category=article.category,
                    anchor=section.anchor if section else None, section=section.title if section else None,
                    snippet=found.snippet)
+
+
+def _words_by_term(vocabulary: dict[str, list]) -> dict[str, tuple[str, ...]]:
+    """Indexed term -> the words in articles that have it, for highlighting."""
+    surface: dict[str, list[str]] = {}
+    for word, (_, text) in vocabulary.items():
+        surface.setdefault(text, []).append(word)
+    return {text: tuple(words) for text, words in surface.items()}
+
+
+def _tiers(groups: list[frozenset[int]], shown: frozenset[int]) -> Iterator[tuple[int, frozenset[int]]]:
+    """(n, the documents ``shown`` that match n of the ``groups``), from the most groups down.
+
+    The first tier is an intersection; the others need a count of every
+    matching document (a millisecond or more when the words are common), so
+    it is made only when the first tier does not fill the page.
+    """
+    if not shown:
+        return
+    everywhere = shown.intersection(*groups)
+    yield len(groups), everywhere
+    if len(everywhere) == len(shown):
+        return
+    counts = Counter(itertools.chain.from_iterable(groups))
+    for n in range(len(groups) - 1, 0, -1):
+        tier = frozenset(doc for doc, found in counts.items() if found == n and doc in shown)
+        if tier:
+            yield n, tier
 
 
 def _kept(store: OrderedDict, key, limit: int, make):
