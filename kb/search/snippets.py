@@ -48,22 +48,23 @@ def outline(article) -> Outline:
 
 @dataclass(frozen=True)
 class Matcher:
-    """Whole-word patterns for the query's words, as they appear in articles (lower case).
+    """The query's words as they appear in articles (lower case), and a pattern marking them in any case.
 
-    ``lower`` scans lower-cased text to choose a section: three times faster
-    than a case-insensitive scan. ``any_case`` marks the one snippet shown.
+    Choosing a section only asks which of the words each section has:
+    ``str.find`` answers that about five times faster than a regular
+    expression scanning for them all. The pattern marks the one snippet shown.
     """
 
-    lower: re.Pattern
+    words: tuple[str, ...]
     any_case: re.Pattern
 
 
 def matcher(words: set[str]) -> Matcher | None:
     if not words:
         return None
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    pattern = rf"(?<!\w)(?:{alternatives})(?!\w)"
-    return Matcher(re.compile(pattern), re.compile(pattern, re.I))
+    ordered = tuple(sorted(words, key=len, reverse=True))
+    alternatives = "|".join(re.escape(w) for w in ordered)
+    return Matcher(ordered, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I))
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,32 @@ class Excerpt:
     matched: bool = True  # False: no word of the query is in the article
 
 
-def _terms(lowered: str, pattern: re.Pattern) -> set[str]:
-    return {term(word) for word in set(pattern.findall(lowered))}
+def _terms(lowered: str, words: tuple[str, ...]) -> set[str]:
+    """The terms of the ``words`` that ``lowered`` has as whole words."""
+    return {term(word) for word in words if _has_word(lowered, word)}
 
 
-def best_section(lowered: tuple[tuple[str, str], ...], pattern: re.Pattern) -> tuple[int, set[str]] | None:
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` is in ``text`` with no word character (``\\w``: letters, digits, "_") either side."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not _word_character(text[at - 1])) and (end == len(text) or not _word_character(text[end])):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _word_character(character: str) -> bool:
+    return character.isalnum() or character == "_"
+
+
+def best_section(lowered: tuple[tuple[str, str], ...], words: tuple[str, ...]) -> tuple[int, set[str]] | None:
     """Which section (by position) matches the most query terms, heading matches counting double; and those terms."""
     best, best_score, best_terms = None, 0, set()
     for number, (title, text) in enumerate(lowered):
-        heading = _terms(title, pattern)
-        terms = heading | _terms(text, pattern)
+        heading = _terms(title, words)
+        terms = heading | _terms(text, words)
         score = 2 * len(heading) + len(terms)
         if score > best_score:
             best, best_score, best_terms = number, score, terms
@@ -123,9 +140,9 @@ def excerpt(article, sections: Outline, words: Matcher | None) -> Excerpt:
     title does: "track" leads to the top of "Track your order", while
     "tracking statuses" leads to the section explaining them.
     """
-    found = best_section(sections.lowered, words.lower) if words else None
+    found = best_section(sections.lowered, words.words) if words else None
     if found is None:
         return Excerpt(None, highlight(article.summary or article.text, words and words.any_case), matched=False)
     section, terms = sections.sections[found[0]], found[1]
-    deeper = section.anchor and len(terms) > len(_terms(article.title.lower(), words.lower))
+    deeper = section.anchor and len(terms) > len(_terms(article.title.lower(), words.words))
     return Excerpt(section if deeper else None, highlight(section.text, words.any_case))
