@@ -17,9 +17,10 @@ from markupsafe import Markup
 
 DEFAULT_ENTRIES = 4096
 # Whole pages are the largest entries (about 15 KB): the most recently rendered 512 are kept,
-# and 256 results pages. An article's body (a few KB) is rendered again only for pages not kept
-# whole: 1,024 of them. The contact channels: one entry per language, replaced each minute.
-ENTRIES_PER_SLOT = {"article": 1024, "contact": 16, "page": 512, "search": 256}
+# and 512 results pages (kept whole by kb.shared_pages). An article's body (a few KB) is rendered
+# again only for pages not kept whole: 1,024 of them. The contact channels: one entry per
+# language, replaced each minute.
+ENTRIES_PER_SLOT = {"article": 1024, "contact": 16, "page": 512, "search": 512}
 
 
 class FragmentCache(Extension):

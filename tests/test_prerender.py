@@ -1,4 +1,4 @@
-"""Pages rendered ahead in gunicorn's master: a worker's first shoppers get them without waiting for a render."""
+"""Pages rendered once and kept, ahead in gunicorn's master or by a worker: shoppers get them without a render."""
 from __future__ import annotations
 
 import pytest
@@ -76,3 +76,12 @@ def test_nothing_is_rendered_ahead_without_the_sites_address(make_app, renders):
     assert prerender(app) == 0
     assert app.test_client().get("/articles/track-your-order").status_code == 200
     assert renders == ["track-your-order"]
+
+
+def test_as_many_results_pages_are_kept_as_the_slot_holds(client, renders, monkeypatch):
+    monkeypatch.setitem(fragments.ENTRIES_PER_SLOT, "search", 3)
+    queries = ["parcel", "return", "tracking link"]
+    for _ in range(2):
+        for query in queries:
+            assert client.get("/search", query_string={"q": query}).status_code == 200
+    assert renders == ["search.html"] * 3  # the second round is served from the kept pages
