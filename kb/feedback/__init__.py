@@ -62,6 +62,10 @@ class FeedbackForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect checked the token before this view ran
 
+        def get_translations(self, form):
+            """None: every message here is ours and translated already (Flask-WTF read WTForms' catalog per vote)."""
+            return None
+
     helpful = StringField(validators=[InputRequired(CHOOSE), AnyOf(["yes", "no"], CHOOSE)])
     details = BooleanField()
     reasons = SelectMultipleField(validate_choice=False)  # checked against REASONS below, with a clearer message
