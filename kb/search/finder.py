@@ -172,7 +172,7 @@ class Finder:
         matched = frozenset().union(*groups)
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
-            groups = [matched := frozenset(fuzzy_scores)]
+            matched = frozenset(fuzzy_scores)
         shown = matched if not category else frozenset(
             doc for doc in matched if self.engine.categories[doc] == category)
         start = (page - 1) * per_page
@@ -189,7 +189,9 @@ class Finder:
         if category:
             added = [doc for doc in added if self.engine.categories[doc] == category]
         if scored:
-            coverage = {doc: sum(doc in group for group in groups) / len(groups) for doc in docs}
+            # The share of the words an article has; a fuzzy match counts as one word.
+            coverage = {doc: min(1.0, (1 if fuzzy_scores else sum(doc in group for group in groups))
+                                 / max(1, len(groups))) for doc in docs}
             docs = self._blended(docs, coverage, added, scored)[start:start + per_page]
         words = self._highlighter(plan)
         total = len(shown) + len(added)
