@@ -396,7 +396,9 @@ class Generation:
         os.close(self._scores)
 
     def has_term(self, text: str) -> bool:
-        return bool(self._term(text).docs)
+        """Whether any document has the term: a bisection, without reading its postings."""
+        found = self._position(text)
+        return found is not None and self._starts[found + 1] > self._starts[found]
 
     def term_docs(self, text: str) -> frozenset[int]:
         """Documents containing a term in any field."""
@@ -413,13 +415,18 @@ class Generation:
         runs differ by.
         """
         docs, scores = array("i"), array("d")
-        found = bisect_left(self._terms, text)
-        if found < len(self._terms) and self._terms[found] == text:
+        found = self._position(text)
+        if found is not None:
             start, count = self._starts[found], self._starts[found + 1] - self._starts[found]
             data = os.pread(self._scores, 12 * count, 12 * start)
             docs.frombytes(data[:4 * count])
             scores.frombytes(data[4 * count:])
         return _Postings(docs, scores)
+
+    def _position(self, text: str) -> int | None:
+        """Where the term is in the sorted terms of SCORED_TERMS; None for a term the index lacks."""
+        found = bisect_left(self._terms, text)
+        return found if found < len(self._terms) and self._terms[found] == text else None
 
     def clause_docs(self, clause: Clause) -> frozenset[int]:
         docs: set[int] = set()
