@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index
-from whoosh.query import Or, Term
+from whoosh.query import And, Or, Term
 
 from kb import ROOT
 from kb.search import current_search, engine, finder, lifecycle
@@ -84,6 +84,26 @@ def test_stored_scores_rank_as_whoosh_itself_searches(tmp_path, processes, words
     matched = set().union(*map(generation.term_docs, terms))
     try:
         assert generation.rank([((text,),) for text in terms], [], every=False, limit=10, among=matched) == whoosh
+    finally:
+        generation.close()
+
+
+def test_a_few_documents_of_a_common_words_many_rank_as_whoosh_itself_searches(tmp_path):
+    """A tier far smaller than a word's postings is scored by looking its documents up in them: same order."""
+    documents = [engine.Document(f"p{n}", "", f"Parcel {n}", "parcel",
+                                 "The parcel " * (n % 7 + 1) + ("needs a label." if n % 30 == 0 else ""))
+                 for n in range(60)]
+    engine.write_index(tmp_path, documents)
+    engine.write_scores(tmp_path)
+    terms = [engine.term("parcel"), engine.term("label")]
+    both = And([Or([Term(field, text) for field in engine.FIELDS]) for text in terms])
+    with index.open_dir(str(tmp_path)).searcher(weighting=engine.WEIGHTING) as searcher:
+        whoosh = [hit.docnum for hit in searcher.search(both, limit=None)]
+    generation = engine.Generation(tmp_path)
+    try:
+        tier = frozenset.intersection(*map(generation.term_docs, terms))
+        assert len(tier) * engine.BISECTED_BELOW < len(generation.term_docs(terms[0]))  # looked up, not walked
+        assert generation.rank([((text,),) for text in terms], [], every=True, limit=10, among=tier) == whoosh
     finally:
         generation.close()
 

@@ -18,7 +18,7 @@ import os
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +54,8 @@ SCORED_TERMS = "scores.json"
 # Terms scored per task of a parallel build: a task's round trip costs little beside them, and the
 # processes still share the work evenly.
 TERMS_PER_TASK = 500
+# A tier this many times smaller than a term's postings is looked up in them by bisection (see _scores_of).
+BISECTED_BELOW = 16
 # Indexes up to this size on disk are memory-mapped, larger ones read (see _IndexStorage).
 MAPPED_INDEX_MB = 32
 
@@ -270,6 +272,25 @@ class _Postings:
     scores: array
 
 
+def _scores_of(postings: _Postings, wanted: Collection[int]) -> dict[int, float]:
+    """The scores ``postings`` give the documents in ``wanted`` that they have.
+
+    A page's tier is often a few hundred documents while a common word has
+    20,000 postings: those are found by bisection, without a dictionary of
+    every posting (which took most of the ranking's time). A tier as large
+    as the postings is found by walking them.
+    """
+    docs, scores = postings.docs, postings.scores
+    if len(wanted) * BISECTED_BELOW >= len(docs):
+        return {doc: score for doc, score in zip(docs, scores) if doc in wanted}
+    found = {}
+    for doc in wanted:
+        at = bisect_left(docs, doc)
+        if at < len(docs) and docs[at] == doc:
+            found[doc] = scores[at]
+    return found
+
+
 def _searcher(directory: Path):
     """A searcher on a finished index, scoring as every search does."""
     return _IndexStorage(str(directory)).open_index().searcher(weighting=WEIGHTING)
@@ -465,9 +486,12 @@ class Generation:
         """Whoosh's order for clauses without phrases: the highest score first, then the lowest document number."""
         total = dict.fromkeys(among, 0.0)
         for terms in (terms for clause in clauses for terms in clause):
-            scores = [dict(zip(p.docs, p.scores)) for p in map(self._term, terms)]
-            for doc in total.keys() & set(scores[0]).intersection(*scores[1:]):
-                total[doc] += sum(s[doc] for s in scores)
+            found: dict[int, float] | None = None  # the documents with every term so far, and their summed scores
+            for postings in map(self._term, terms):
+                scores = _scores_of(postings, total if found is None else found)
+                found = scores if found is None else {doc: found[doc] + score for doc, score in scores.items()}
+            for doc, score in found.items():
+                total[doc] += score
         return heapq.nsmallest(limit, total, key=lambda doc: (-total[doc], doc))
 
     def fuzzy_docs(self, words: list[str]) -> dict[int, float]:
