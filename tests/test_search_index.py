@@ -13,7 +13,7 @@ from whoosh import index
 from whoosh.query import And, Or, Term
 
 from kb import ROOT
-from kb.search import current_search, engine, finder, lifecycle
+from kb.search import current_search, engine, finder, lifecycle, snippets
 
 
 def found(app, query: str) -> list[str]:
@@ -162,11 +162,26 @@ def test_builds_started_together_wait_for_each_other(content, tmp_path):
     assert (index_dir / served(index_dir) / "meta.json").exists()
 
 
-def test_snippet_outlines_are_kept_for_recent_articles_only(app, monkeypatch):
-    monkeypatch.setattr(finder, "OUTLINES_KEPT", 1)
-    assert len(found(app, "return refund order parcel delivery")) == 2  # both articles get a snippet
-    with app.test_request_context():
-        assert len(current_search().finder()._outlines) == 1
+def test_snippets_come_from_outlines_stored_at_build_and_read_the_same_cut_from_the_article(
+        content, make_app, tmp_path, caplog):
+    content.article("book-a-collection", "Book a collection", """
+        Returns are free.
+
+        ## Print the label
+
+        Print the prepaid label at home.
+
+        ## Hand it to the courier
+
+        The courier collects the parcel &amp; scans the label.
+        """, category="returns-and-refunds")
+    stored = make_app().extensions["kb.search"].search("courier parcel").hits
+    assert (stored[0].slug, stored[0].anchor) == ("book-a-collection", "hand-it-to-the-courier")
+    assert "<mark>courier</mark> collects the <mark>parcel</mark> &amp; scans" in stored[0].snippet
+    # A generation built before outlines were stored, served while no new one can be built.
+    (tmp_path / "index" / served(tmp_path / "index") / snippets.OUTLINES).unlink()
+    assert make_app().extensions["kb.search"].search("courier parcel").hits == stored
+    assert "snippets of g-" in caplog.text and "are cut from the articles" in caplog.text
 
 
 def test_an_index_too_large_to_map_is_read_and_answers_the_same(content, make_app, monkeypatch):

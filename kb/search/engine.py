@@ -244,8 +244,9 @@ class _IndexStorage(FileStorage):
 
     def __init__(self, folder: str):
         super().__init__(folder, supports_mmap=False, readonly=True)
+        # Whoosh's own files only (MAIN_*.seg, _MAIN_*.toc): ours beside them are read with pread, never mapped.
         size = sum(entry.stat().st_size for entry in os.scandir(folder)
-                   if entry.is_file() and entry.name != SCORES)  # read with pread, never mapped
+                   if entry.is_file() and entry.name.lstrip("_").startswith(f"{index._DEF_INDEX_NAME}_"))
         self._mapped = size <= MAPPED_INDEX_MB * 2**20
 
     def open_file(self, name: str, **kwargs) -> _IndexFile:
@@ -398,13 +399,23 @@ def write_scores(directory: Path, processes: int = 1) -> None:
     (directory / SCORED_TERMS).write_text(json.dumps({"terms": terms, "counts": counts}))
 
 
+def _stored(searcher) -> list[dict]:
+    return [searcher.stored_fields(n) for n in range(searcher.doc_count_all())]
+
+
+def document_slugs(directory: Path) -> list[str]:
+    """The slug of each document of a finished index, by document number (a parallel build numbers them its own way)."""
+    with _searcher(directory) as searcher:
+        return [fields.get("slug") for fields in _stored(searcher)]
+
+
 class Generation:
     """One built index, opened once: one searcher for its whole life (never one per query)."""
 
     def __init__(self, directory: Path, language: str | None = None):
         self.language = language
         self._searcher = _searcher(directory)
-        stored = [self._searcher.stored_fields(n) for n in range(self._searcher.doc_count_all())]
+        stored = _stored(self._searcher)
         self.slugs = [fields.get("slug") for fields in stored]
         self.categories = [fields.get("category") for fields in stored]
         scored = json.loads((directory / SCORED_TERMS).read_text())
@@ -450,10 +461,17 @@ class Generation:
         return found if found < len(self._terms) and self._terms[found] == text else None
 
     def clause_docs(self, clause: Clause) -> frozenset[int]:
-        docs: set[int] = set()
-        for terms in clause:
-            docs |= frozenset.intersection(*(self.term_docs(t) for t in terms))
-        return frozenset(docs)
+        """Documents with any of the clause's alternatives (all of an alternative's terms).
+
+        Most clauses are one word: its documents are returned as read, not
+        copied twice more (20,000 of them for a common word).
+        """
+        alternatives = [self._all_of(terms) for terms in clause]
+        return alternatives[0] if len(alternatives) == 1 else frozenset().union(*alternatives)  # none: nothing
+
+    def _all_of(self, terms: tuple[str, ...]) -> frozenset[int]:
+        found = self.term_docs(terms[0])
+        return found.intersection(*map(self.term_docs, terms[1:])) if len(terms) > 1 else found
 
     def phrase_docs(self, phrase: Phrase) -> frozenset[int]:
         if any(not self.has_term(t) for t in phrase):

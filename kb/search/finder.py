@@ -9,7 +9,6 @@ same things, and a new generation starts with an empty cache.
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import itertools
 import logging
@@ -27,11 +26,10 @@ from kb.node_cache import NodeCache
 from kb.search import semantic, snippets
 from kb.search.engine import Clause, Generation, term
 from kb.search.lifecycle import read_speller, read_vocabulary, stored_fingerprint
-from kb.search.query import Speller, Synonyms, Words, droppable, split
+from kb.search.query import Synonyms, Words, droppable, split
 
 PER_PAGE = 10
 CACHE_ENTRIES = 4096
-OUTLINES_KEPT = 1000  # articles whose sections are kept for snippets (see Finder._outline)
 PREFIX_WORDS = 8
 
 log = logging.getLogger(__name__)
@@ -92,10 +90,11 @@ class Finder:
         # (10 ms at 20,000 articles); tuples of strings the garbage collector soon stops visiting.
         self._surface = _words_by_term(self.vocabulary)
         self._sorted_words = sorted(self.vocabulary)
+        self.speller = read_speller(generation, self.vocabulary)  # also here, not on a first typo: 5 ms at 20,000
         self.neighbours = self._neighbours(embedder)
         self.blend = semantic.Blend()
         self._docs = {slug: doc for doc, slug in enumerate(self.engine.slugs)}
-        self._outlines: OrderedDict[str, snippets.Outline] = OrderedDict()
+        self._outlines = _stored_outlines(generation)
         self._cache: OrderedDict[tuple, Results] = OrderedDict()
         self._synonyms: Synonyms | None = None
         self._shared_key: tuple = ()  # what, besides the query, the results depend on
@@ -105,6 +104,8 @@ class Finder:
 
     def close(self) -> None:
         self.engine.close()
+        if self._outlines is not None:
+            self._outlines.close()
 
     def _neighbours(self, embedder) -> semantic.Neighbours | None:
         """The generation's vectors when semantic search is on and they are there; else lexical only."""
@@ -125,10 +126,6 @@ class Finder:
         with self._lock:
             self.blend = blend
             self._cache.clear()
-
-    @functools.cached_property
-    def speller(self) -> Speller:
-        return read_speller(self.generation, self.vocabulary)
 
     def search(self, query: str, synonyms: Synonyms, *, category: str | None = None, page: int = 1,
                per_page: int = PER_PAGE, prefix: bool = False, correct: bool = True) -> Results:
@@ -277,18 +274,13 @@ class Finder:
 
         return sorted(candidates, key=lambda d: (-score(d), d)) + lexical[len(top):]
 
-    def _outline(self, article) -> snippets.Outline:
-        """An article's sections for snippets, kept for the OUTLINES_KEPT articles most recently shown.
-
-        An outline holds the article's text twice (as written and lower-cased);
-        kept for every article ever shown, a worker would end up holding two
-        more copies of the whole content.
-        """
-        return _kept(self._outlines, article.slug, OUTLINES_KEPT, lambda: snippets.outline(article))
+    def _outline(self, doc: int, article) -> snippets.Outline:
+        """An article's sections for snippets: as the build stored them, else cut from the article now."""
+        return self._outlines[doc] if self._outlines is not None else snippets.outline(article)
 
     def _hit(self, doc: int, words: snippets.Matcher | None, scored: semantic.Scored | None = None) -> Hit:
         article = self.library.articles[self.engine.slugs[doc]]
-        outline = self._outline(article)
+        outline = self._outline(doc, article)
         found = snippets.excerpt(article, outline, words)
         section = found.section
         if scored is not None and not found.matched:
@@ -300,6 +292,15 @@ class Finder:
         return Hit(slug=article.slug, title=article.title, category=article.category,
                    anchor=section.anchor if section else None, section=section.title if section else None,
                    snippet=found.snippet)
+
+
+def _stored_outlines(generation: Path) -> snippets.Outlines | None:
+    """The outlines the build stored; None for a generation built before they were (served while a new one cannot be)."""
+    try:
+        return snippets.Outlines(generation / snippets.OUTLINES)
+    except (OSError, ValueError) as error:
+        log.warning("snippets of %s are cut from the articles on each search: %s", generation.name, error)
+        return None
 
 
 def _words_by_term(vocabulary: dict[str, list]) -> dict[str, tuple[str, ...]]:

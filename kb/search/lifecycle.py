@@ -15,6 +15,7 @@ content checkout, and equal content gives equal indexes and results.
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
             speller.bin      their typo table (kb.search.query.Speller)
+            outlines.bin     each article's sections as plain text, for snippets (kb.search.snippets)
             scores.bin       every term's articles and BM25F scores, computed once here
             scores.json      the terms of scores.bin, in order, with their counts
             semantic.npy     with semantic search on: article and section vectors
@@ -37,16 +38,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.search import semantic
-from kb.search.engine import ENGLISH, TOKEN, Document, term, write_index, write_scores
+from kb.search import semantic, snippets
+from kb.search.engine import ENGLISH, TOKEN, Document, document_slugs, term, write_index, write_scores
 from kb.search.query import Speller, speller_table
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema, the analyzer or the files of a generation change: the
 # fingerprint changes with it, so every node rebuilds on its next start
-# (2: the scored postings; 3: kept in scores.bin, not in SQLite; 4: the typo table in speller.bin).
-INDEX_FORMAT = 4
+# (2: the scored postings; 3: kept in scores.bin, not in SQLite; 4: the typo table in speller.bin;
+# 5: the snippets' outlines in outlines.bin).
+INDEX_FORMAT = 5
 # Below this many articles a parallel build costs more in start-up than it saves.
 PARALLEL_FROM = 500
 CURRENT = "current"
@@ -128,6 +130,8 @@ def build_generation(index_dir: Path, articles: list, embedder=None, language: s
     processes = min(os.cpu_count() or 1, 4) if len(published) >= PARALLEL_FROM else 1
     write_index(generation, map(document, published), processes, language=language)
     write_scores(generation, processes)
+    by_slug = {article.slug: article for article in published}
+    snippets.write_outlines(generation / snippets.OUTLINES, map(by_slug.__getitem__, document_slugs(generation)))
     words = vocabulary(published, language)
     (generation / VOCABULARY).write_text(json.dumps(words))
     with open(generation / SPELLER, "wb") as table:

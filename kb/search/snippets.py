@@ -6,8 +6,14 @@ that match the query: Whoosh's highlighter would double the cost of a query.
 """
 from __future__ import annotations
 
+import json
+import os
 import re
+import zlib
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from markupsafe import Markup, escape
 
@@ -15,6 +21,7 @@ from kb.render import plain_text
 from kb.search.engine import term
 
 SECTION_START = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+OUTLINES = "outlines.bin"  # in each index generation (see write_outlines)
 SNIPPET_CHARS = 180
 LEAD_CHARS = 50
 
@@ -42,8 +49,60 @@ def outline(article) -> Outline:
         found.append(Section(anchor, title, plain_text(html[start:match.start()])))
         anchor, title, start = match.group(2), plain_text(match.group(3)), match.end()
     found.append(Section(anchor, title, plain_text(html[start:])))
-    kept = tuple(s for s in found if s.text or s.anchor)
-    return Outline(kept, tuple((s.title.lower(), s.text.lower()) for s in kept))
+    return _lowered(tuple(s for s in found if s.text or s.anchor))
+
+
+def _lowered(sections: tuple[Section, ...]) -> Outline:
+    return Outline(sections, tuple((s.title.lower(), s.text.lower()) for s in sections))
+
+
+def write_outlines(path: Path, articles: Iterable) -> None:
+    """Every article's outline, in the order given (the index's document numbers), for ``Outlines``.
+
+    Made here, at index build, once: cut from the article's HTML on each
+    search, an outline cost a worker about 0.1 ms for every result shown
+    (a tenth of a millisecond, ten times a page), and the last thousand
+    were kept in each worker's memory to make it less often. Stored
+    compressed: at 20,000 articles the file takes about a third of the
+    plain text.
+    """
+    offsets, records = array("Q", [0]), []
+    for article in articles:
+        sections = [[s.anchor, s.title, s.text] for s in outline(article).sections]
+        records.append(zlib.compress(json.dumps(sections, ensure_ascii=False).encode()))
+        offsets.append(offsets[-1] + len(records[-1]))
+    with open(path, "wb") as file:
+        file.write(array("Q", [len(records)]).tobytes() + offsets.tobytes())
+        file.writelines(records)
+
+
+class Outlines:
+    """The outlines an index build stored, read on each use with one ``pread`` from the page cache.
+
+    The bytes stay in the page cache, shared by every worker and counted in
+    none; a worker holds only the offsets (8 bytes an article).
+    """
+
+    def __init__(self, path: Path):
+        self._file = os.open(path, os.O_RDONLY)
+        try:
+            count = array("Q", os.pread(self._file, 8, 0))[0]
+            self._offsets = array("Q", os.pread(self._file, 8 * (count + 1), 8))
+        except BaseException:
+            os.close(self._file)
+            raise
+        if len(self._offsets) != count + 1:
+            os.close(self._file)
+            raise ValueError(f"{path} is cut short")
+        self._start = 8 * (count + 2)
+
+    def __getitem__(self, doc: int) -> Outline:
+        start, end = self._offsets[doc], self._offsets[doc + 1]
+        stored = json.loads(zlib.decompress(os.pread(self._file, end - start, self._start + start)))
+        return _lowered(tuple(Section(*section) for section in stored))
+
+    def close(self) -> None:
+        os.close(self._file)
 
 
 @dataclass(frozen=True)
