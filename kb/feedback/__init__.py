@@ -28,7 +28,7 @@ from wtforms.validators import AnyOf, InputRequired, Length
 from kb.addresses import published_article
 from kb.content import Article
 from kb.extensions import db
-from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tallies, tally, visitor_vote
+from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tallies, visitor_vote
 from kb.languages import current_language, localized
 from kb.feedback.visitors import (address_hash, has_form_session, new_visitor_id, page_csrf_token,
                                   remember_visitor, visitor_from_cookie)
@@ -117,14 +117,9 @@ class Tallies:
             self.counts, self.read_at = tallies(), now
         return self.counts.get(article_slug, (0, 0))
 
-    def recount(self, article_slug: str) -> None:
-        """After a vote here: its article's count at once (or all of them on the next page, if that fails)."""
-        try:
-            self.counts[article_slug] = tally(article_slug)
-        except sa.exc.SQLAlchemyError as error:
-            db.session.rollback()
-            log.warning("votes on %s not counted again (%s): %s", article_slug, type(error).__name__, error)
-            self.read_at = None
+    def counted(self, article_slug: str, tally: tuple[int, int]) -> None:
+        """After a vote here: its article's count as the vote's transaction left it."""
+        self.counts[article_slug] = tally
 
 
 def helpful_ratio(article_slug: str) -> tuple[float, int] | None:
@@ -183,11 +178,12 @@ def vote(slug: str):
     voter = Voter(visitor or new_visitor_id(), address_hash(request.remote_addr or ""), visitor is not None)
     limit = ClientLimit("feedback", voter.address_hash, current_app.config["KB_FEEDBACK_RATE_LIMIT"])
     try:
-        record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit, current_language())
+        tally = record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit,
+                            current_language())
     except sa.exc.SQLAlchemyError as error:
         log.warning("vote on %s not recorded (%s): %s", slug, type(error).__name__, error)
         raise ServiceUnavailable(str(UNAVAILABLE))
-    current_app.extensions["kb.tallies"].recount(slug)
+    current_app.extensions["kb.tallies"].counted(slug, tally)
     message = str(THANKS_DETAILS if ballot.details else THANKS_YES if ballot.helpful else THANKS_NO)
     if _wants_json():
         response = jsonify(message=message, vote="yes" if ballot.helpful else "no")
