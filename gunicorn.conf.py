@@ -49,7 +49,8 @@ def when_ready(server):
 
 
 def post_fork(server, worker):
-    """In each new worker: its own database connections, and its search indexes opened before the first request."""
+    """In each new worker: its own database connections, its search indexes opened before the first request,
+    and its turn to write page views (kb.pageviews: the workers take turns, spread over the interval)."""
     if server.cfg.preload_app:
         from kb.extensions import after_fork
         from kb.search import open_indexes
@@ -57,3 +58,4 @@ def post_fork(server, worker):
         app = worker.app.wsgi()
         after_fork(app)
         open_indexes(app)
+        app.extensions["kb.views"].stagger(worker.age % server.num_workers / server.num_workers)

@@ -67,6 +67,17 @@ class ViewCounter:
             self.pending[article_slug, language, dt.datetime.now(dt.timezone.utc).date()] += 1
             return time.monotonic() - self.last_flush >= self.flush_seconds
 
+    def stagger(self, share: float) -> None:
+        """Start this worker's clock now, ``share`` of an interval ahead, so the node's workers write in turn.
+
+        Forked together, the workers would otherwise write at the same moment
+        every time: at 20,000 articles on PostgreSQL each write (views of about
+        2,000 articles) held its worker 70-85 ms, both workers at once, and
+        every shopper meanwhile waited for one of them.
+        """
+        with self.lock:
+            self.last_flush = time.monotonic() - share * self.flush_seconds
+
     def take(self) -> Counter[tuple[str, str, dt.date]]:
         with self.lock:
             taken, self.pending = self.pending, Counter()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from kb import pageviews
 from kb.extensions import db
 from kb.feedback import models as feedback_models
 from kb.pageviews import PageView, count_view, flush_views
@@ -219,6 +220,23 @@ def test_views_are_written_in_batches_not_one_write_per_page(make_app):
     with app.app_context():
         flush_views()
     assert stored() == 2
+
+
+def test_a_nodes_workers_take_turns_writing_their_views(monkeypatch):
+    """Forked together, two workers would write at the same moments; staggered, they write half an interval apart."""
+    now = [1000.0]
+    monkeypatch.setattr(pageviews.time, "monotonic", lambda: now[0])
+    workers = {"first": pageviews.ViewCounter(10), "second": pageviews.ViewCounter(10)}
+    workers["first"].stagger(0 / 2)
+    workers["second"].stagger(1 / 2)
+    wrote: dict[str, list[int]] = {"first": [], "second": []}
+    for second in range(1, 26):
+        now[0] = 1000.0 + second
+        for name, counter in workers.items():
+            if counter.add("track-your-order"):
+                counter.take()
+                wrote[name].append(second)
+    assert wrote == {"first": [10, 20], "second": [5, 15, 25]}
 
 
 def test_two_workers_writing_the_same_articles_views_at_once_lose_none(make_app):
