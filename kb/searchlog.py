@@ -7,6 +7,7 @@ characters), never with anything that identifies the shopper.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 import sqlalchemy as sa
@@ -54,12 +55,31 @@ def record_search(query: str, results: int, category: str | None = None, languag
     """
     row = {"query": normalize_query(query), "results": results,
            "category": category[:MAX_CATEGORY_CHARS] if category else None,
-           "language": (language or current_language())[:16]}
+           "language": (language or current_language())[:16], "created_at": utcnow()}
     try:
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                return autocommit.execute(_insert_without_waiting(), row).scalar_one()
         with write_transaction() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             return connection.execute(sa.insert(SearchLog).returning(SearchLog.id), row).scalar_one()
     except sa.exc.SQLAlchemyError as error:
         log.warning("search not logged (%s): %s", type(error).__name__, error)
         return None
+
+
+@functools.cache
+def _insert_without_waiting() -> sa.Insert:
+    """PostgreSQL: one statement, its own transaction, whose commit does not wait for the disk.
+
+    A transaction that turns ``synchronous_commit`` off (``SET LOCAL``) and
+    then inserts takes four round trips to the server (begin, set, insert,
+    commit), and the worker waits through each: a millisecond of every
+    search at 600 requests a second. Here the setting is made by the row's
+    own SELECT, in a statement that commits by itself.
+    """
+    table = SearchLog.__table__
+    columns = ("query", "results", "category", "language", "created_at")
+    without_waiting = sa.select(sa.func.set_config("synchronous_commit", "off", True)).subquery()
+    row = sa.select(*(sa.bindparam(name, type_=table.c[name].type) for name in columns)).select_from(without_waiting)
+    return sa.insert(table).from_select(columns, row).returning(table.c.id)
