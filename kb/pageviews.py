@@ -41,15 +41,27 @@ class PageView(db.Model):
     views: Mapped[int] = mapped_column(sa.Integer)
 
 
+COLUMNS = ("article_slug", "language", "day", "views")
+
+
 @functools.cache
 def _add_views(dialect: str) -> sa.Insert:
-    """The upsert, built once per database kind: building it costs more than running it."""
+    """The upsert of a batch, built once per database kind: building it costs more than running it.
+
+    On PostgreSQL the batch goes as one array per column in one statement: at
+    20,000 articles a batch holds the views of about 2,000 of them, and sent
+    as that many rows it took the worker 30-40 ms of CPU and the server as
+    long again. SQLite, in the worker's own process, takes the rows as they are.
+    """
     table = PageView.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return insert.values(article_slug=sa.bindparam("slug"), language=sa.bindparam("language"), day=sa.bindparam("day"),
-                         views=sa.bindparam("views")).on_conflict_do_update(
-        index_elements=[table.c.article_slug, table.c.language, table.c.day],
-        set_={"views": table.c.views + insert.excluded.views})
+    if dialect == "postgresql":
+        arrays = [sa.bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in COLUMNS]
+        batch = sa.func.unnest(*arrays).table_valued(*COLUMNS).render_derived()
+        insert = postgresql.insert(table).from_select(COLUMNS, sa.select(*(batch.c[name] for name in COLUMNS)))
+    else:
+        insert = sqlite.insert(table).values({name: sa.bindparam(name) for name in COLUMNS})
+    return insert.on_conflict_do_update(index_elements=[table.c.article_slug, table.c.language, table.c.day],
+                                        set_={"views": table.c.views + insert.excluded.views})
 
 
 class ViewCounter:
@@ -117,13 +129,15 @@ def flush_views() -> None:
         return
     # In key order: two workers updating the same rows in different orders would deadlock on PostgreSQL,
     # which notices only after its deadlock_timeout (1 s), holding both workers' shoppers meanwhile.
-    rows = [{"slug": slug, "language": language, "day": day, "views": count}
-            for (slug, language, day), count in sorted(views.items())]
+    rows = [(*key, count) for key, count in sorted(views.items())]
     try:
         with write_transaction() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            connection.execute(_add_views(connection.dialect.name), rows)
+                batch = {name: list(column) for name, column in zip(COLUMNS, zip(*rows))}
+            else:
+                batch = [dict(zip(COLUMNS, row)) for row in rows]
+            connection.execute(_add_views(connection.dialect.name), batch)
     except sa.exc.SQLAlchemyError as error:
         log.warning("%d page views not counted (%s): %s", sum(views.values()), type(error).__name__, error)
 
