@@ -146,7 +146,7 @@ def record_vote(article: Article, ballot: Ballot, voter: Voter, content_commit: 
     address counts there). Over the limit it raises RateLimited, and nothing changes.
     Returns the article's tally with the vote in it, counted in the same
     transaction: on PostgreSQL a count of its own took three more round
-    trips (its transaction's begin and end).
+    trips (the count, and its own transaction's begin and end).
     """
     now = utcnow()
     # A Yes clears the reasons; a No from the Yes/No buttons keeps the reasons given before.

@@ -60,11 +60,10 @@ def write_outlines(path: Path, articles: Iterable) -> None:
     """Every article's outline, in the order given (the index's document numbers), for ``Outlines``.
 
     Made here, at index build, once: cut from the article's HTML on each
-    search, an outline cost a worker about 0.1 ms for every result shown
-    (a tenth of a millisecond, ten times a page), and the last thousand
-    were kept in each worker's memory to make it less often. Stored
-    compressed: at 20,000 articles the file takes about a third of the
-    plain text.
+    search, an outline cost a worker about 0.1 ms for each of the ten
+    results a page shows, and the last thousand were kept in each worker's
+    memory to make it less often. Stored compressed (37 MB at 20,000
+    articles).
     """
     offsets, records = array("Q", [0]), []
     for article in articles:
