@@ -25,7 +25,8 @@ access_log_format = '%(t)s %(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)
 
 
 def when_ready(server):
-    """Before the first fork: compile the templates, render every page, then hide everything from the GC.
+    """Before the first fork: compile the templates, render every page, read the search index (kb.search.read_ahead),
+    then hide everything from the GC.
 
     Compiled once here, the templates are every worker's without each
     compiling them on its first pages (tens of ms a page); so are the pages
@@ -36,6 +37,7 @@ def when_ready(server):
     """
     if server.cfg.preload_app:
         from kb.prerender import pages_ahead, prerender
+        from kb.search import read_ahead
 
         app = server.app.wsgi()
         for name in app.jinja_env.list_templates(extensions=["html", "xml", "txt"]):
@@ -44,6 +46,9 @@ def when_ready(server):
         rendered = prerender(app)
         server.log.info("%d pages rendered ahead in %.1f s (%d KiB)", rendered, time.perf_counter() - started,
                         pages_ahead(app).size // 1024)
+        started = time.perf_counter()
+        ahead = read_ahead(app)
+        server.log.info("search index read ahead in %.1f s (%d MiB)", time.perf_counter() - started, ahead // 2**20)
         gc.collect()
         gc.freeze()
 

@@ -12,8 +12,8 @@ import pytest
 from whoosh import index
 from whoosh.query import And, Or, Term
 
-from kb import ROOT
-from kb.search import current_search, engine, finder, lifecycle, snippets
+from kb import ROOT, search
+from kb.search import engine, lifecycle, snippets
 
 
 def found(app, query: str) -> list[str]:
@@ -106,6 +106,11 @@ def test_a_few_documents_of_a_common_words_many_rank_as_whoosh_itself_searches(t
         assert generation.rank([((text,),) for text in terms], [], every=True, limit=10, among=tier) == whoosh
     finally:
         generation.close()
+
+
+def test_the_master_reads_every_served_index_file_ahead_of_the_workers(app, tmp_path):
+    generation = tmp_path / "index" / served(tmp_path / "index")
+    assert search.read_ahead(app) >= sum(path.stat().st_size for path in generation.iterdir()) > 0
 
 
 def test_index_command_switches_a_running_app_to_the_new_index(content, app, runner, tmp_path):

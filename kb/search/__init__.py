@@ -39,6 +39,8 @@ __all__ = ["CategoryCount", "Hit", "Results", "Search", "current_search", "init_
 
 log = logging.getLogger(__name__)
 
+READ_AHEAD_CHUNK = 1 << 20  # bytes per read when the master reads the index ahead (see read_ahead)
+
 # What a shopper may type that identifies them: never stored in the search log.
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
 PHONE = re.compile(r"\+?\(?\d(?:[\s().-]*\d){6,}")
@@ -183,6 +185,29 @@ def open_indexes(app: Flask) -> None:
     with app.app_context():
         for search in app.extensions["kb.searches"].values():
             search.finder()
+
+
+def read_ahead(app: Flask) -> int:
+    """Read every served generation's files once, so that a node's first searches find them in memory; bytes read.
+
+    gunicorn's master calls this before it forks. A file not read for a
+    while comes from the disk: at 20,000 articles a random read of the
+    scored postings took 0.2 ms instead of 6 us, and the first second of
+    fresh workers, each search reading tens of places, spent a quarter of
+    its time waiting (article p99 171 ms where a warm index gave 9-22 ms).
+    Read in order, the whole index (about 220 MB) takes a second or two.
+    """
+    read = 0
+    for search in app.extensions["kb.searches"].values():
+        generation = current_generation(search.index_dir)
+        for path in generation.iterdir() if generation else ():
+            try:
+                with open(path, "rb", buffering=0) as file:
+                    while chunk := file.read(READ_AHEAD_CHUNK):
+                        read += len(chunk)
+            except OSError as error:  # a file pruned meanwhile: the workers will not read it either
+                log.info("search index file %s not read ahead: %s", path.name, error)
+    return read
 
 
 def language_index_dir(index_dir: Path, language: str) -> Path:
