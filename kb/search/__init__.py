@@ -195,7 +195,7 @@ def read_ahead(app: Flask) -> int:
     scored postings took 0.2 ms instead of 6 us, and the first second of
     fresh workers, each search reading tens of places, spent a quarter of
     its time waiting (article p99 171 ms where a warm index gave 9-22 ms).
-    Read in order, the whole index (about 220 MB) takes a second or two.
+    Read in order, the whole index at 20,000 articles (212 MiB) took 0.35 s.
     """
     read = 0
     for search in app.extensions["kb.searches"].values():
