@@ -87,12 +87,11 @@ class Outlines:
         try:
             count = array("Q", os.pread(self._file, 8, 0))[0]
             self._offsets = array("Q", os.pread(self._file, 8 * (count + 1), 8))
+            if len(self._offsets) != count + 1:
+                raise ValueError(f"{path} is cut short")
         except BaseException:
             os.close(self._file)
             raise
-        if len(self._offsets) != count + 1:
-            os.close(self._file)
-            raise ValueError(f"{path} is cut short")
         self._start = 8 * (count + 2)
 
     def __getitem__(self, doc: int) -> Outline:
