@@ -7,6 +7,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kb.search import snippets
+from kb.search.finder import _tiers
+
 
 def results_of(client, query: str, **params) -> str:
     page = client.get("/search", query_string={"q": query, **params}).get_data(as_text=True)
@@ -72,6 +75,25 @@ def test_each_way_of_asking_gets_its_own_results_page(shop_client):
 def test_all_words_matching_rank_above_some_words_matching(shop_client):
     links = result_links(results_of(shop_client, "waterproof jacket"))
     assert links[:2] == ["/articles/jackets", "/articles/hats"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(groups=st.lists(st.frozensets(st.integers(0, 30)), min_size=1, max_size=5),
+       topic=st.frozensets(st.integers(0, 30)))
+def test_results_come_in_tiers_by_how_many_of_the_words_they_match(groups, topic):
+    """Each word's articles (``groups``) within a topic (``topic``): every tier, most words first, as counted one by one."""
+    shown = frozenset().union(*groups) & topic
+    counted = [(n, frozenset(doc for doc in shown if sum(doc in group for group in groups) == n))
+               for n in range(len(groups), 0, -1)]
+    expected = [counted[0], *(tier for tier in counted[1:] if tier[1])] if shown else []
+    assert list(_tiers(groups, shown)) == expected
+
+
+def test_snippet_shows_where_the_words_meet_in_a_long_section():
+    text = "Your order ships today. " * 60 + "To cancel an order, write to us before it ships. " + "Thanks. " * 40
+    words = snippets.matcher({"cancel", "order"})
+    shown = str(snippets.highlight(text, words.any_case))
+    assert "To <mark>cancel</mark> an <mark>order</mark>" in shown and shown.startswith("… ")
 
 
 def test_quoted_phrase_needs_the_words_side_by_side(shop_client):

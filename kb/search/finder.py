@@ -314,9 +314,12 @@ def _words_by_term(vocabulary: dict[str, list]) -> dict[str, tuple[str, ...]]:
 def _tiers(groups: list[frozenset[int]], shown: frozenset[int]) -> Iterator[tuple[int, frozenset[int]]]:
     """(n, the documents ``shown`` that match n of the ``groups``), from the most groups down.
 
-    The first tier is an intersection; the others need a count of every
-    matching document (a millisecond or more when the words are common), so
-    it is made only when the first tier does not fill the page.
+    The first tier is an intersection. A document in n of k groups misses
+    at most k - n of them, so it is in one of the k - n + 1 smallest: the
+    next tiers count only those, adding one group at a time, and the
+    commonest words' documents (20,000 for "can" at 20,000 articles, 1.7 ms
+    to count with the rest) are counted only when the rarer ones do not
+    fill the page.
     """
     if not shown:
         return
@@ -324,9 +327,18 @@ def _tiers(groups: list[frozenset[int]], shown: frozenset[int]) -> Iterator[tupl
     yield len(groups), everywhere
     if len(everywhere) == len(shown):
         return
-    counts = Counter(itertools.chain.from_iterable(groups))
+    by_size = sorted(groups, key=len)
+    counts: Counter[int] = Counter()  # the documents of the smallest groups so far: how many groups have each
+
+    def count(smallest: int) -> None:
+        """Count the documents of the ``smallest``-th group (from 0) that no smaller group had."""
+        new = shown.intersection(by_size[smallest]).difference(*by_size[:smallest])
+        counts.update(itertools.chain.from_iterable(new.intersection(group) for group in groups))
+
+    count(0)
     for n in range(len(groups) - 1, 0, -1):
-        tier = frozenset(doc for doc, found in counts.items() if found == n and doc in shown)
+        count(len(groups) - n)
+        tier = frozenset(doc for doc, found in counts.items() if found == n)
         if tier:
             yield n, tier
 

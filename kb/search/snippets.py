@@ -11,6 +11,7 @@ import os
 import re
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,10 +170,10 @@ def highlight(text: str, pattern: re.Pattern | None) -> Markup:
     matches = list(pattern.finditer(text)) if pattern else []
     if not matches:
         return Markup(escape(_cut(text, 0)))
-    def variety(i: int) -> int:
-        return len({m.group().lower() for m in matches[i:] if m.start() < matches[i].start() + SNIPPET_CHARS})
-    first = max(range(len(matches)), key=lambda i: (variety(i), -i))
-    start = max(0, text.rfind(" ", 0, max(0, matches[first].start() - LEAD_CHARS)) + 1)
+    first, last = _densest([m.start() for m in matches], [m.end() for m in matches],
+                           [m.group().lower() for m in matches])
+    lead = min(LEAD_CHARS, max(0, SNIPPET_CHARS - (last - first)))  # the words of the window stay in view
+    start = max(0, text.rfind(" ", 0, max(0, first - lead)) + 1)
     window = _cut(text, start)
     pieces, position = [], 0
     for match in pattern.finditer(window):
@@ -181,6 +182,22 @@ def highlight(text: str, pattern: re.Pattern | None) -> Markup:
     pieces.append(escape(window[position:]))
     prefix = "… " if start > 0 else ""
     return Markup(prefix) + Markup("").join(pieces)
+
+
+def _densest(starts: list[int], ends: list[int], words: list[str]) -> tuple[int, int]:
+    """Where the matches of the best window of SNIPPET_CHARS start and end: the most different words, the tightest.
+
+    "cancel order" in a section saying "your order" forty times before
+    "to cancel an order" shows that sentence, not the first "order" within
+    reach of it. Each window ends at the first match past it (a bisection),
+    so a common word found a hundred times is not compared with every other.
+    """
+    def window(i: int) -> tuple[int, int, int, int]:
+        past = bisect_left(starts, starts[i] + SNIPPET_CHARS, i)
+        return -len(set(words[i:past])), ends[past - 1] - starts[i], starts[i], ends[past - 1]
+
+    *_, first, last = min(map(window, range(len(starts))))
+    return first, last
 
 
 def _cut(text: str, start: int) -> str:
