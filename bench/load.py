@@ -81,6 +81,7 @@ class Sample:
     latency: float  # seconds from the scheduled moment to the end of the answer
     status: int  # 0: the connection failed
     late: float  # seconds from the scheduled moment until the generator sent the request
+    second: int  # the second of the pass the request was due in, from 0
 
     @property
     def ok(self) -> bool:
@@ -195,7 +196,7 @@ def paced(port: int, planned: list[tuple[str, bytes]], rate: float) -> tuple[lis
         in_flight -= 1
         selector.unregister(exchange.sock)
         samples.append(Sample(planned[exchange.index][0], time.perf_counter() - exchange.due, status,
-                              late[exchange.index]))
+                              late[exchange.index], int(exchange.index / rate)))
         if keep:
             idle.append((exchange.sock, time.perf_counter()))
         else:
@@ -355,6 +356,7 @@ def summary(samples: list[Sample], seconds: float, cpu: float, load: tuple[float
     return {"rate": len(samples) / seconds, "load": load, "cpu_ms": cpu / len(samples) * 1000,
             "late": (percentile([s.late for s in samples], 0.99), max(s.late for s in samples) * 1000),
             "errors": sum(not s.ok for s in samples),
+            "slow_articles": Counter(s.second for s in kinds["article"] if s.latency * 1000 > TARGETS["article_p99"]),
             "error_statuses": Counter(s.status for s in samples if not s.ok),
             "kinds": {kind: (len(found), percentile([s.latency for s in found], 0.5),
                              percentile([s.latency for s in found], 0.99), sum(not s.ok for s in found))
@@ -398,6 +400,9 @@ def print_result(r: dict) -> None:
         print(indent + f"workers' CPU per request {figures['cpu_ms']:.2f} ms; machine load average before/after "
               f"{figures['load'][0]:.1f} / {figures['load'][1]:.1f} ({os.cpu_count()} cores)")
         print(indent + "requests sent late by the generator: p99 {:.1f} ms, at most {:.1f} ms".format(*figures["late"]))
+        if figures["slow_articles"]:
+            print(indent + f"articles over {TARGETS['article_p99']:.0f} ms by second of the pass: "
+                  + ", ".join(f"{second}: {n}" for second, n in sorted(figures["slow_articles"].items())))
     print(indent + "memory per worker after both: " + ", ".join(f"RSS {rss:.0f} MiB / PSS {pss:.0f} MiB"
                                                                  for rss, pss in r["memory"]))
     print(indent + f"start-up until both workers answer: {r['start_up']:.1f} s", flush=True)
