@@ -187,7 +187,7 @@ def highlight(text: str, pattern: re.Pattern | None) -> Markup:
 def _densest(starts: list[int], ends: list[int], words: list[str]) -> tuple[int, int]:
     """Where the matches of the best window of SNIPPET_CHARS start and end: the most different words, the tightest.
 
-    "cancel order" in a section saying "your order" forty times before
+    "cancel order" in a section saying "your order" dozens of times before
     "to cancel an order" shows that sentence, not the first "order" within
     reach of it. Each window ends at the first match past it (a bisection),
     so a common word found a hundred times is not compared with every other.
