@@ -92,8 +92,14 @@ def test_results_come_in_tiers_by_how_many_of_the_words_they_match(groups, topic
 def test_snippet_shows_where_the_words_meet_in_a_long_section():
     text = "Your order ships today. " * 60 + "To cancel an order, write to us before it ships. " + "Thanks. " * 40
     words = snippets.matcher({"cancel", "order"})
-    shown = str(snippets.highlight(text, words.any_case))
+    shown = str(snippets.highlight(text, words))
     assert "To <mark>cancel</mark> an <mark>order</mark>" in shown and shown.startswith("… ")
+
+
+def test_snippet_marks_the_word_itself_after_letters_that_lower_to_two():
+    """"İ" lowers to two characters: the mark must not slide off the word that follows."""
+    shown = str(snippets.highlight("İade: send your ORDER back", snippets.matcher({"order"})))
+    assert shown == "İade: send your <mark>ORDER</mark> back"
 
 
 def test_quoted_phrase_needs_the_words_side_by_side(shop_client):
