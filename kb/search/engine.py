@@ -292,6 +292,19 @@ def _scores_of(postings: _Postings, wanted: Collection[int]) -> dict[int, float]
     return found
 
 
+def _best(scores: dict[int, float], limit: int) -> list[int]:
+    """The ``limit`` documents with the highest scores, the lowest document number first on a tie.
+
+    The scores are compared bare to find the lowest that makes the cut, and
+    only the documents reaching it are sorted: ranking thousands by a key
+    made for each took a fifth of the ranking.
+    """
+    if len(scores) > limit:
+        floor = heapq.nlargest(limit, scores.values())[-1]
+        scores = {doc: score for doc, score in scores.items() if score >= floor}
+    return sorted(scores, key=lambda doc: (-scores[doc], doc))[:limit]
+
+
 def _searcher(directory: Path):
     """A searcher on a finished index, scoring as every search does."""
     return _IndexStorage(str(directory)).open_index().searcher(weighting=WEIGHTING)
@@ -510,7 +523,7 @@ class Generation:
                 found = scores if found is None else {doc: found[doc] + score for doc, score in scores.items()}
             for doc, score in found.items():
                 total[doc] += score
-        return heapq.nsmallest(limit, total, key=lambda doc: (-total[doc], doc))
+        return _best(total, limit)
 
     def fuzzy_docs(self, words: list[str]) -> dict[int, float]:
         """Documents matching any word within one or two edits, with their scores.
