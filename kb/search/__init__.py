@@ -256,7 +256,7 @@ def init_app(app: Flask) -> None:
                                     language=language, fallback=search, shared=shared)
     built = {}  # language -> the generation built here, because the stored one was stale
     for language, each in searches.items():
-        each.synonyms.current()  # read here, once: not on each gunicorn worker's first search (3 ms)
+        each.synonyms.current()  # stemmed here, once, not on each gunicorn worker's first search
         before = current_generation(each.index_dir)
         try:
             generation = ensure_current(each.index_dir, list(each.library.articles.values()), each.embedder, language)

@@ -117,7 +117,7 @@ class Outlines:
 
 @dataclass(frozen=True)
 class Matcher:
-    """The query's words as they appear in articles, in lower case, the longest first.
+    """The query's words as they appear in articles, in lower case.
 
     Sections are scanned with ``str.find`` for each word, never with a
     regular expression of them all: a question new to a worker compiled
@@ -129,7 +129,7 @@ class Matcher:
 
 
 def matcher(words: set[str]) -> Matcher | None:
-    return Matcher(tuple(sorted(words, key=lambda w: (-len(w), w)))) if words else None
+    return Matcher(tuple(sorted(words))) if words else None
 
 
 @dataclass(frozen=True)
