@@ -122,7 +122,7 @@ class Matcher:
     Sections are scanned with ``str.find`` for each word, never with a
     regular expression of them all: a question new to a worker compiled
     one (about 0.2 ms at 20,000 articles, whose words have many forms), and
-    scanning a section with it took three times as long as finding each word.
+    a result's snippet took 76 us with it against 45 us now.
     """
 
     words: tuple[str, ...]
