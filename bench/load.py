@@ -124,9 +124,10 @@ def meet(port: int, visitors: list[Visitor], slug: str) -> None:
 class Exchange:
     """One request on one connection, and as much of its answer as has arrived."""
 
-    def __init__(self, index: int, due: float, sock: socket.socket, reused: bool):
+    def __init__(self, index: int, due: float, sock: socket.socket, reused: bool, late: float, request: bytes):
         self.index, self.due, self.sock, self.reused = index, due, sock, reused
-        self.unsent = b""
+        self.late = late  # seconds from the due moment until the request first went out
+        self.unsent = request
         self.received = bytearray()
 
     def answer(self) -> tuple[int, bool] | None:
@@ -164,31 +165,34 @@ def paced(port: int, planned: list[tuple[str, bytes]], rate: float) -> tuple[lis
     selector = selectors.DefaultSelector()
     idle: list[tuple[socket.socket, float]] = []  # reused last-in first-out: a few connections stay hot
     samples: list[Sample] = []
-    late: dict[int, float] = {}  # request -> how late it was first sent
     in_flight = 0
     start = time.perf_counter() + 0.2
     sent = 0
 
-    def send(index: int, due: float, retry: bool = False) -> None:
-        nonlocal in_flight
-        now = time.perf_counter()
-        late.setdefault(index, now - due)
-        while idle and not retry:
+    def kept_connection(now: float) -> socket.socket | None:
+        """The most recently used idle connection the server still keeps open, if any."""
+        while idle:
             sock, since = idle.pop()
             if now - since < IDLE_SECONDS:
-                exchange = Exchange(index, due, sock, reused=True)
-                exchange.unsent = planned[index][1]
-                selector.register(sock, selectors.EVENT_WRITE, exchange)
-                in_flight += 1
-                return
+                return sock
             sock.close()
+        return None
+
+    def new_connection() -> socket.socket:
         sock = socket.socket()
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.connect_ex(("127.0.0.1", port))
-        exchange = Exchange(index, due, sock, reused=False)
-        exchange.unsent = planned[index][1]
-        selector.register(sock, selectors.EVENT_WRITE, exchange)
+        return sock
+
+    def send(index: int, due: float, late: float | None = None) -> None:
+        """Send request ``index``; ``late`` is how late it first went out, when it goes again on a new connection."""
+        nonlocal in_flight
+        now = time.perf_counter()
+        kept = kept_connection(now) if late is None else None
+        exchange = Exchange(index, due, kept or new_connection(), kept is not None,
+                            now - due if late is None else late, planned[index][1])
+        selector.register(exchange.sock, selectors.EVENT_WRITE, exchange)
         in_flight += 1
 
     def finish(exchange: Exchange, status: int, keep: bool) -> None:
@@ -196,7 +200,7 @@ def paced(port: int, planned: list[tuple[str, bytes]], rate: float) -> tuple[lis
         in_flight -= 1
         selector.unregister(exchange.sock)
         samples.append(Sample(planned[exchange.index][0], time.perf_counter() - exchange.due, status,
-                              late[exchange.index], int(exchange.index / rate)))
+                              exchange.late, int(exchange.index / rate)))
         if keep:
             idle.append((exchange.sock, time.perf_counter()))
         else:
@@ -237,7 +241,7 @@ def paced(port: int, planned: list[tuple[str, bytes]], rate: float) -> tuple[lis
                 in_flight -= 1
                 selector.unregister(exchange.sock)
                 exchange.sock.close()
-                send(exchange.index, exchange.due, retry=True)
+                send(exchange.index, exchange.due, exchange.late)
             else:
                 finish(exchange, 0, False)
     selector.close()
