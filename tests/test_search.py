@@ -7,8 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kb.search import snippets
-from kb.search.finder import _tiers
+from kb.search import bitsets, snippets
 
 
 def results_of(client, query: str, **params) -> str:
@@ -86,7 +85,20 @@ def test_results_come_in_tiers_by_how_many_of_the_words_they_match(groups, topic
     counted = [(n, frozenset(doc for doc in shown if sum(doc in group for group in groups) == n))
                for n in range(len(groups), 0, -1)]
     expected = [counted[0], *(tier for tier in counted[1:] if tier[1])] if shown else []
-    assert list(_tiers(groups, shown)) == expected
+    found = bitsets.tiers([bitsets.of(group) for group in groups], bitsets.of(shown))
+    assert [(n, frozenset(bitsets.members(tier))) for n, tier in found] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs=st.sets(st.integers(0, 5000)), size=st.integers(0, 6000))
+def test_a_set_of_articles_as_bits_keeps_every_article(docs, size):
+    """Sparse and dense sets alike: listed back in order, flagged one by one, counted."""
+    size = max(size, max(docs, default=-1) + 1)
+    bits = bitsets.of(docs)
+    assert bitsets.members(bits) == sorted(docs) == list(bitsets.Members(bits, size))
+    flags = bitsets.Members(bits, size).flags
+    assert len(flags) == size and [doc for doc in range(size) if flags[doc]] == sorted(docs)
+    assert bits.bit_count() == len(docs) and all(bitsets.has(bits, doc) for doc in docs)
 
 
 def test_snippet_shows_where_the_words_meet_in_a_long_section():

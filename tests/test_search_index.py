@@ -1,6 +1,8 @@
 """The index lifecycle an operator relies on: stale detection, atomic switch, surviving a killed build."""
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import signal
 import subprocess
@@ -13,7 +15,7 @@ from whoosh import index
 from whoosh.query import And, Or, Term
 
 from kb import ROOT, search
-from kb.search import engine, lifecycle, snippets
+from kb.search import bitsets, engine, lifecycle, snippets
 
 
 def found(app, query: str) -> list[str]:
@@ -81,7 +83,7 @@ def test_stored_scores_rank_as_whoosh_itself_searches(tmp_path, processes, words
     with index.open_dir(str(tmp_path)).searcher(weighting=engine.WEIGHTING) as searcher:
         whoosh = [hit.docnum for hit in searcher.search(each, limit=None)]
     generation = engine.Generation(tmp_path)
-    matched = set().union(*map(generation.term_docs, terms))
+    matched = functools.reduce(operator.or_, map(generation.term_docs, terms))
     try:
         assert generation.rank([((text,),) for text in terms], [], every=False, limit=10, among=matched) == whoosh
     finally:
@@ -101,11 +103,33 @@ def test_a_few_documents_of_a_common_words_many_rank_as_whoosh_itself_searches(t
         whoosh = [hit.docnum for hit in searcher.search(both, limit=None)]
     generation = engine.Generation(tmp_path)
     try:
-        tier = frozenset.intersection(*map(generation.term_docs, terms))
-        assert len(tier) * engine.BISECTED_BELOW < len(generation.term_docs(terms[0]))  # looked up, not walked
+        tier = functools.reduce(operator.and_, map(generation.term_docs, terms))
+        assert tier.bit_count() * engine.BISECTED_BELOW < generation.term_docs(terms[0]).bit_count()  # looked up
         assert generation.rank([((text,),) for text in terms], [], every=True, limit=10, among=tier) == whoosh
     finally:
         generation.close()
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["bits stored", "generation without them"])
+def test_each_words_articles_as_bits_are_the_articles_whoosh_finds(tmp_path, stored):
+    """Common words' bits are stored by the build, rare words' made from their postings, and an older
+    generation without stored bits makes every word's: the same articles either way."""
+    documents = [engine.Document(f"p{n}", "", f"Parcel {n}", "parcel" if n % 2 else "",
+                                 "The parcel." + (" Needs a label." if n % 90 == 0 else "")) for n in range(200)]
+    engine.write_index(tmp_path, documents)
+    engine.write_scores(tmp_path)
+    if not stored:
+        (tmp_path / engine.BITMAPS).unlink()
+    terms, _ = engine._terms(tmp_path)
+    generation = engine.Generation(tmp_path)
+    try:
+        with index.open_dir(str(tmp_path)).searcher() as searcher:
+            for text in terms + ["missing"]:
+                whoosh = searcher.docs_for_query(Or([Term(field, text) for field in engine.FIELDS]))
+                assert generation.term_docs(text) == bitsets.of(list(whoosh)), text
+    finally:
+        generation.close()
+    assert not stored or (tmp_path / engine.BITMAPS).stat().st_size == 2 * 200 // 8  # "parcel", "the"; not "label"
 
 
 def test_the_master_reads_every_served_index_file_ahead_of_the_workers(app, tmp_path):

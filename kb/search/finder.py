@@ -9,10 +9,11 @@ same things, and a new generation starts with an empty cache.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
-import itertools
 import logging
 import math
+import operator
 import threading
 from collections import Counter
 from collections import OrderedDict
@@ -23,7 +24,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from kb.node_cache import NodeCache
-from kb.search import semantic, snippets
+from kb.search import bitsets, semantic, snippets
 from kb.search.engine import Clause, Generation, term
 from kb.search.lifecycle import read_speller, read_vocabulary, stored_fingerprint
 from kb.search.query import Synonyms, Words, droppable, split
@@ -166,32 +167,33 @@ class Finder:
             return Results(query)
         groups = [self.engine.clause_docs(c) for c in plan.clauses]
         groups += [self.engine.phrase_docs(p) for p in plan.phrases]
-        matched = frozenset().union(*groups)
+        matched = functools.reduce(operator.or_, groups, 0)  # documents as bits (kb.search.bitsets)
         fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
         if fuzzy_scores:
-            matched = frozenset(fuzzy_scores)
-        shown = matched if not category else frozenset(
-            doc for doc in matched if self.engine.categories[doc] == category)
+            matched = bitsets.of(fuzzy_scores)
+        shown = matched & self.engine.category_docs.get(category, 0) if category else matched
         start = (page - 1) * per_page
         first, end = (0, max(start + per_page, self.blend.lexical_top)) if pending else (start, start + per_page)
         if fuzzy_scores:
-            docs = sorted(shown, key=lambda d: (-fuzzy_scores[d], d))[first:end]
+            docs = sorted(bitsets.members(shown), key=lambda d: (-fuzzy_scores[d], d))[first:end]
         else:
-            docs = self._ranked(plan, _tiers(groups, shown), len(groups), first, end)
+            docs = self._ranked(plan, bitsets.tiers(groups, shown), len(groups), first, end)
         scored = pending.result() if pending else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
-            if (doc := self._docs.get(slug)) is not None and doc not in matched]
-        counts = Counter(map(self.engine.categories.__getitem__, itertools.chain(matched, added)))
+            if (doc := self._docs.get(slug)) is not None and not bitsets.has(matched, doc)]
+        counts = Counter({topic: n for topic, docs_in_topic in self.engine.category_docs.items()
+                          if (n := (matched & docs_in_topic).bit_count())})
+        counts.update(map(self.engine.categories.__getitem__, added))
         if category:
             added = [doc for doc in added if self.engine.categories[doc] == category]
         if scored:
             # The share of the words an article has; a fuzzy match counts as one word.
-            coverage = {doc: min(1.0, (1 if fuzzy_scores else sum(doc in group for group in groups))
+            coverage = {doc: min(1.0, (1 if fuzzy_scores else sum(bitsets.has(group, doc) for group in groups))
                                  / max(1, len(groups))) for doc in docs}
             docs = self._blended(docs, coverage, added, scored)[start:start + per_page]
         words = self._highlighter(plan)
-        total = len(shown) + len(added)
+        total = shown.bit_count() + len(added)
         return Results(
             query=query,
             hits=tuple(self._hit(doc, words, scored) for doc in docs
@@ -201,8 +203,7 @@ class Finder:
             showing=plan.showing, fuzzy=bool(fuzzy_scores),
         )
 
-    def _ranked(self, plan: _Plan, tiers: Iterator[tuple[int, frozenset[int]]], words: int, start: int,
-                end: int) -> list[int]:
+    def _ranked(self, plan: _Plan, tiers: Iterator[tuple[int, int]], words: int, start: int, end: int) -> list[int]:
         """Positions ``start:end`` of the ranking: documents matching more of the words always come first.
 
         Within each tier BM25F decides. Tiers wholly before ``start`` are
@@ -211,8 +212,9 @@ class Finder:
         """
         ranked, skip = [], start
         for count, tier in tiers:
-            if skip >= len(tier):
-                skip -= len(tier)
+            size = tier.bit_count()
+            if skip >= size:
+                skip -= size
                 continue
             wanted = skip + end - start - len(ranked)
             ranked += self.engine.rank(plan.clauses, plan.phrases, every=count == words, limit=wanted,
@@ -309,38 +311,6 @@ def _words_by_term(vocabulary: dict[str, list]) -> dict[str, tuple[str, ...]]:
     for word, (_, text) in vocabulary.items():
         surface.setdefault(text, []).append(word)
     return {text: tuple(words) for text, words in surface.items()}
-
-
-def _tiers(groups: list[frozenset[int]], shown: frozenset[int]) -> Iterator[tuple[int, frozenset[int]]]:
-    """(n, the documents ``shown`` that match n of the ``groups``), from the most groups down.
-
-    The first tier is an intersection. A document in n of k groups misses
-    at most k - n of them, so it is in one of the k - n + 1 smallest: the
-    next tiers count only those, adding one group at a time, and the
-    commonest words' documents (20,000 for "can" at 20,000 articles, 1.7 ms
-    to count with the rest) are counted only when the rarer ones do not
-    fill the page.
-    """
-    if not shown:
-        return
-    everywhere = shown.intersection(*groups)
-    yield len(groups), everywhere
-    if len(everywhere) == len(shown):
-        return
-    by_size = sorted(groups, key=len)
-    counts: Counter[int] = Counter()  # the documents of the smallest groups so far: how many groups have each
-
-    def count(smallest: int) -> None:
-        """Count the documents of the ``smallest``-th group (from 0) that no smaller group had."""
-        new = shown.intersection(by_size[smallest]).difference(*by_size[:smallest])
-        counts.update(itertools.chain.from_iterable(new.intersection(group) for group in groups))
-
-    count(0)
-    for n in range(len(groups) - 1, 0, -1):
-        count(len(groups) - n)
-        tier = frozenset(doc for doc, found in counts.items() if found == n)
-        if tier:
-            yield n, tier
 
 
 def _kept(store: OrderedDict, key, limit: int, make):
