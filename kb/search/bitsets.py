@@ -35,9 +35,14 @@ def has(bits: int, doc: int) -> bool:
     return bool(bits >> doc & 1)
 
 
+def _digits(bits: int) -> bytes:
+    """A set's bits as b"0" and b"1", document 0 first, up to its last document."""
+    return format(bits, "b")[::-1].encode() if bits else b""
+
+
 def members(bits: int) -> list[int]:
     """The documents of a set, in ascending order."""
-    text = format(bits, "b")[::-1].encode() if bits else b""
+    text = _digits(bits)
     if bits.bit_count() * DENSE > len(text):
         return list(itertools.compress(range(len(text)), text.translate(_FLAGS)))
     found, at = [], text.find(b"1")
@@ -92,8 +97,7 @@ class Members:
     def __init__(self, bits: int, size: int):
         self.bits = bits
         self.count = bits.bit_count()
-        text = format(bits, "b")[::-1].encode() if bits else b""
-        self.flags = text.translate(_FLAGS).ljust(size, b"\0")
+        self.flags = _digits(bits).translate(_FLAGS).ljust(size, b"\0")
 
     def __len__(self) -> int:
         return self.count

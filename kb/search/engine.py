@@ -507,7 +507,7 @@ class Generation:
     def has_term(self, text: str) -> bool:
         """Whether any document has the term: a bisection, without reading its postings."""
         found = self._position(text)
-        return found is not None and self._starts[found + 1] > self._starts[found]
+        return found is not None and self._span(found)[1] > 0
 
     def term_docs(self, text: str) -> int:
         """Documents containing a term in any field, as bits: a common term's read as stored, a rare one's made."""
@@ -517,7 +517,10 @@ class Generation:
         slot, size = self._slots[found], _bitmap_bytes(self.size)
         if slot >= 0:
             return int.from_bytes(os.pread(self._bitmaps, size, slot * size), "little")
-        return bitsets.of(self._term(text).docs)
+        start, count = self._span(found)
+        docs = array("i")
+        docs.frombytes(os.pread(self._scores, 4 * count, 12 * start))  # the documents, without their scores
+        return bitsets.of(docs)
 
     def _term(self, text: str) -> _Postings:
         """A term's postings as the build scored them (none for a term the index lacks), read on every use.
@@ -532,11 +535,15 @@ class Generation:
         docs, scores = array("i"), array("d")
         found = self._position(text)
         if found is not None:
-            start, count = self._starts[found], self._starts[found + 1] - self._starts[found]
+            start, count = self._span(found)
             data = os.pread(self._scores, 12 * count, 12 * start)
             docs.frombytes(data[:4 * count])
             scores.frombytes(data[4 * count:])
         return _Postings(docs, scores)
+
+    def _span(self, found: int) -> tuple[int, int]:
+        """(first posting, count of postings) of the term at position ``found`` in SCORES."""
+        return self._starts[found], self._starts[found + 1] - self._starts[found]
 
     def _position(self, text: str) -> int | None:
         """Where the term is in the sorted terms of SCORED_TERMS; None for a term the index lacks."""
