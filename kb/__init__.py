@@ -6,7 +6,12 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+# One BLAS thread unless told otherwise, set before anything loads numpy: gunicorn
+# runs a worker per core, and a question is a dozen tokens, too small to split;
+# two threads per worker on a busy node made a query five times slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from flask import Flask  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("kb")

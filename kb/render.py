@@ -157,9 +157,17 @@ def sanitize(untrusted_html: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]+>")
+# Tags that end a line of text; any other tag (a link, bold) sits inside a sentence.
+_BLOCK_TAG = re.compile(r"</?(?:address|blockquote|br|dd|details|div|dl|dt|h[1-6]|hr|li|ol|p|pre|summary"
+                        r"|table|tbody|td|tfoot|th|thead|tr|ul)\b[^>]*>", re.IGNORECASE)
 
 
 def plain_text(safe_html: str) -> str:
-    """The words a shopper reads, for summaries and the search index."""
+    """The words a shopper reads, for summaries, snippets and the search index.
+
+    A block's edge becomes a space and an inline tag nothing, so "see
+    <a>refund times</a>." reads "see refund times." with the full stop
+    kept on its word.
+    """
     without_permalinks = re.sub(r'<a class="headerlink"[^>]*>#</a>', "", safe_html)
-    return " ".join(html.unescape(_TAG.sub(" ", without_permalinks)).split())
+    return " ".join(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", without_permalinks))).split())

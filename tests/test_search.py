@@ -1,13 +1,15 @@
 """What a shopper notices when searching: forgiving queries, typos, synonyms, snippets, filters."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kb.search import bitsets, snippets
+from kb import ROOT, create_app
+from kb.search import snippets
 
 
 def results_of(client, query: str, **params) -> str:
@@ -71,34 +73,53 @@ def test_each_way_of_asking_gets_its_own_results_page(shop_client):
     assert "/articles/jackets" in everywhere and in_topic == []
 
 
-def test_all_words_matching_rank_above_some_words_matching(shop_client):
+def test_the_article_about_the_words_ranks_above_a_passing_mention(shop_client):
     links = result_links(results_of(shop_client, "waterproof jacket"))
     assert links[:2] == ["/articles/jackets", "/articles/hats"]
 
 
-@settings(max_examples=300, deadline=None)
-@given(groups=st.lists(st.frozensets(st.integers(0, 30)), min_size=1, max_size=5),
-       topic=st.frozensets(st.integers(0, 30)))
-def test_results_come_in_tiers_by_how_many_of_the_words_they_match(groups, topic):
-    """Each word's articles (``groups``) within a topic (``topic``): every tier, most words first, as counted one by one."""
-    shown = frozenset().union(*groups) & topic
-    counted = [(n, frozenset(doc for doc in shown if sum(doc in group for group in groups) == n))
-               for n in range(len(groups), 0, -1)]
-    expected = [counted[0], *(tier for tier in counted[1:] if tier[1])] if shown else []
-    found = bitsets.tiers([bitsets.of(group) for group in groups], bitsets.of(shown))
-    assert [(n, frozenset(bitsets.members(tier))) for n, tier in found] == expected
+def test_a_question_with_filler_words_finds_the_article_whose_title_answers_it(content, make_app):
+    """Words the answer lacks ("get rid of") must not lift an article that happens to have them all."""
+    content.article("delete-facebook-account", "How do I delete my Facebook account?",
+                    "Open Settings, then Your Facebook information, and choose Deactivation and deletion.")
+    content.article("gmail-filters", "Create a Gmail filter for calendar notifications",
+                    "To get rid of the notification mails Facebook sends, make a filter in your Gmail account "
+                    "that archives them.")
+    content.article("dropbox-trust", "Can I trust Dropbox?", "Is it possible that they read my files? "
+                    "It is possible: they hold the keys, so encrypt what matters before you upload it.")
+    client = make_app().test_client()
+    asked = {"I want to get rid of my facebook account, how do I do it?": "/articles/delete-facebook-account",
+             "Removing my FB account. Is it possible to delete facebook?": "/articles/delete-facebook-account",
+             "is it possible dropbox reads my files": "/articles/dropbox-trust"}
+    for question, answer in asked.items():
+        assert result_links(results_of(client, question))[0] == answer, question
 
 
-@settings(max_examples=300, deadline=None)
-@given(docs=st.sets(st.integers(0, 5000)), size=st.integers(0, 6000))
-def test_a_set_of_articles_as_bits_keeps_every_article(docs, size):
-    """Sparse and dense sets alike: listed back in order, flagged one by one, counted."""
-    size = max(size, max(docs, default=-1) + 1)
-    bits = bitsets.of(docs)
-    assert bitsets.members(bits) == sorted(docs) == list(bitsets.Members(bits, size))
-    flags = bitsets.Members(bits, size).flags
-    assert len(flags) == size and [doc for doc in range(size) if flags[doc]] == sorted(docs)
-    assert bits.bit_count() == len(docs) and all(bitsets.has(bits, doc) for doc in docs)
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory):
+    """The demo shop, built once for the tests that only read it."""
+    scratch = tmp_path_factory.mktemp("demo")
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "KB_CONTENT_DIR": str(ROOT / "articles"),
+                       "KB_INDEX_DIR": str(scratch / "index"), "KB_SEMANTIC": False,
+                       "DATABASE_URL": f"sqlite:///{scratch / 'kb.sqlite'}"}).test_client()
+
+
+@pytest.mark.parametrize("question", ["my parcel never arrived", "how do i return something", "refund",
+                                      "can i pay with klarna", "waterproof jacket care"])
+def test_instant_results_are_the_top_of_the_results_page_in_the_same_order(demo_client, question):
+    instant = [hit["url"].split("#")[0] for hit in
+               demo_client.get("/search.json", query_string={"q": question}).get_json()["results"]]
+    page = [link.split("#")[0] for link in result_links(results_of(demo_client, question))]
+    assert instant and instant == page[:len(instant)]
+
+
+def test_a_snippet_around_inline_markup_reads_as_the_sentence_does(content, make_app):
+    content.article("late-refund", "Late refunds", "If your money is late, see [refund times](/articles/refund-times)"
+                    ". In the app, select **Track your parcel**. This shows the *courier's* latest scan.")
+    page = results_of(make_app().test_client(), "late money courier scan")
+    snippet = re.sub(r"<[^>]+>", "", page.split('class="snippet"', 1)[1].split("</p>", 1)[0].split(">", 1)[1])
+    assert "see refund times. In the app, select Track your parcel. This shows the courier's latest scan." in \
+        html.unescape(snippet)
 
 
 def test_snippet_shows_where_the_words_meet_in_a_long_section():

@@ -1,8 +1,6 @@
 """The index lifecycle an operator relies on: stale detection, atomic switch, surviving a killed build."""
 from __future__ import annotations
 
-import functools
-import operator
 import os
 import signal
 import subprocess
@@ -15,7 +13,7 @@ from whoosh import index
 from whoosh.query import And, Or, Term
 
 from kb import ROOT, search
-from kb.search import bitsets, engine, lifecycle, snippets
+from kb.search import engine, lifecycle, snippets
 
 
 def found(app, query: str) -> list[str]:
@@ -73,9 +71,15 @@ SCORED = [
 ]
 
 
+def ranked(generation: engine.Generation, clauses: list, limit: int = 10) -> list[int]:
+    matches = generation.matches(clauses, [])
+    return engine.best(matches.scores, matches.found, 0, limit)
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 @pytest.mark.parametrize("words", [["parcel"], ["label"], ["return", "parcel"], ["refund", "courier", "label"]])
 def test_stored_scores_rank_as_whoosh_itself_searches(tmp_path, processes, words):
+    """One BM25F score over every article with any of the words: Whoosh's own Or, ties by document number."""
     engine.write_index(tmp_path, SCORED)
     engine.write_scores(tmp_path, processes)
     terms = [engine.term(word) for word in words]
@@ -83,53 +87,43 @@ def test_stored_scores_rank_as_whoosh_itself_searches(tmp_path, processes, words
     with index.open_dir(str(tmp_path)).searcher(weighting=engine.WEIGHTING) as searcher:
         whoosh = [hit.docnum for hit in searcher.search(each, limit=None)]
     generation = engine.Generation(tmp_path)
-    matched = functools.reduce(operator.or_, map(generation.term_docs, terms))
     try:
-        assert generation.rank([((text,),) for text in terms], [], every=False, limit=10, among=matched) == whoosh
+        assert ranked(generation, [((text,),) for text in terms]) == whoosh
     finally:
         generation.close()
 
 
-def test_a_few_documents_of_a_common_words_many_rank_as_whoosh_itself_searches(tmp_path):
-    """A tier far smaller than a word's postings is scored by looking its documents up in them: same order."""
-    documents = [engine.Document(f"p{n}", "", f"Parcel {n}", "parcel",
-                                 "The parcel " * (n % 7 + 1) + ("needs a label." if n % 30 == 0 else ""))
-                 for n in range(60)]
-    engine.write_index(tmp_path, documents)
+def test_a_synonym_of_two_words_scores_only_where_both_are(tmp_path):
+    """An alternative of several terms ("money back") is Whoosh's And of them: the documents with both, scores added."""
+    engine.write_index(tmp_path, SCORED)
     engine.write_scores(tmp_path)
-    terms = [engine.term("parcel"), engine.term("label")]
+    terms = [engine.term("return"), engine.term("label")]
     both = And([Or([Term(field, text) for field in engine.FIELDS]) for text in terms])
     with index.open_dir(str(tmp_path)).searcher(weighting=engine.WEIGHTING) as searcher:
         whoosh = [hit.docnum for hit in searcher.search(both, limit=None)]
     generation = engine.Generation(tmp_path)
     try:
-        tier = functools.reduce(operator.and_, map(generation.term_docs, terms))
-        assert tier.bit_count() * engine.BISECTED_BELOW < generation.term_docs(terms[0]).bit_count()  # looked up
-        assert generation.rank([((text,),) for text in terms], [], every=True, limit=10, among=tier) == whoosh
+        assert ranked(generation, [(tuple(terms),)]) == whoosh
     finally:
         generation.close()
 
 
-@pytest.mark.parametrize("stored", [True, False], ids=["bits stored", "generation without them"])
-def test_each_words_articles_as_bits_are_the_articles_whoosh_finds(tmp_path, stored):
-    """Common words' bits are stored by the build, rare words' made from their postings, and an older
-    generation without stored bits makes every word's: the same articles either way."""
-    documents = [engine.Document(f"p{n}", "", f"Parcel {n}", "parcel" if n % 2 else "",
-                                 "The parcel." + (" Needs a label." if n % 90 == 0 else "")) for n in range(200)]
+def test_a_page_past_the_first_continues_the_same_order(tmp_path):
+    """Ranking a window (page 2, the instant list's top) never reorders what the whole ranking says."""
+    documents = [engine.Document(f"p{n}", "", f"Parcel {n}", "parcel",
+                                 "The parcel " * (n % 7 + 1) + ("needs a label." if n % 3 == 0 else ""))
+                 for n in range(60)]
     engine.write_index(tmp_path, documents)
     engine.write_scores(tmp_path)
-    if not stored:
-        (tmp_path / engine.BITMAPS).unlink()
-    terms, _ = engine._terms(tmp_path)
     generation = engine.Generation(tmp_path)
     try:
-        with index.open_dir(str(tmp_path)).searcher() as searcher:
-            for text in terms + ["missing"]:
-                whoosh = searcher.docs_for_query(Or([Term(field, text) for field in engine.FIELDS]))
-                assert generation.term_docs(text) == bitsets.of(list(whoosh)), text
+        matches = generation.matches([((engine.term("parcel"),),), ((engine.term("label"),),)], [])
+        whole = engine.best(matches.scores, matches.found, 0, 60)
+        assert len(whole) == 60
+        assert [engine.best(matches.scores, matches.found, start, start + 10) for start in range(0, 60, 10)] == \
+            [whole[start:start + 10] for start in range(0, 60, 10)]
     finally:
         generation.close()
-    assert not stored or (tmp_path / engine.BITMAPS).stat().st_size == 2 * 200 // 8  # "parcel", "the"; not "label"
 
 
 def test_the_master_reads_every_served_index_file_ahead_of_the_workers(app, tmp_path):

@@ -14,17 +14,11 @@ import hashlib
 import json
 import mmap
 import multiprocessing
-import os
 import struct
 from pathlib import Path
 
-# One BLAS thread unless told otherwise: gunicorn runs a worker per core, and a
-# question is a dozen tokens, too small to split; two threads per worker on a
-# busy node made a query five times slower. Only effective before numpy loads.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import numpy as np  # noqa: E402
-from tokenizers import Tokenizer  # noqa: E402
+import numpy as np
+from tokenizers import Tokenizer
 
 LAYERS = 6
 HEADS = 12

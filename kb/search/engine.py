@@ -2,19 +2,17 @@
 
 whoosh-reloaded is no longer maintained upstream; keeping every Whoosh call
 here makes a switch to a maintained fork (or another engine) a change to one
-file. Callers speak in analysed terms and sets of document numbers (as bits, see
-``bitsets``), never in Whoosh objects.
+file. Callers speak in analysed terms and numpy arrays indexed by document
+number, never in Whoosh objects.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
-import heapq
 import itertools
 import json
 import mmap
 import multiprocessing
-import operator
 import os
 import re
 from array import array
@@ -24,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import index, query, scoring
 from whoosh.query.compound import DefaultOr
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
@@ -33,7 +32,6 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.lang import has_stemmer, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-from kb.search import bitsets
 
 # Words as Whoosh's default tokenizer sees them; snippets and the vocabulary
 # use the same pattern, so a highlighted word is always a searchable word.
@@ -54,14 +52,9 @@ ENGLISH = "en"
 # A generation's scored postings (see write_scores): each term's documents and scores, and the terms.
 SCORES = "scores.bin"
 SCORED_TERMS = "scores.json"
-# The documents of every term in at least one document in BITMAP_SHARE, as bits (see write_scores).
-BITMAPS = "bitmaps.bin"
-BITMAP_SHARE = 64
 # Terms scored per task of a parallel build: a task's round trip costs little beside them, and the
 # processes still share the work evenly.
 TERMS_PER_TASK = 500
-# A tier this many times smaller than a term's postings is looked up in them by bisection (see _scores_of).
-BISECTED_BELOW = 16
 # Indexes up to this size on disk are memory-mapped, larger ones read (see _IndexStorage).
 MAPPED_INDEX_MB = 32
 
@@ -149,11 +142,6 @@ def _any(parts: list[query.Query]) -> query.Query:
 
 def _term_query(text: str) -> query.Query:
     return _any([query.Term(field, text) for field in FIELDS])
-
-
-def _clause_query(clause: Clause) -> query.Query:
-    return _any([query.And([_term_query(t) for t in terms]) if len(terms) > 1 else _term_query(terms[0])
-                 for terms in clause])
 
 
 def _phrase_query(phrase: Phrase) -> query.Query:
@@ -272,51 +260,37 @@ class _IndexStorage(FileStorage):
 
 
 @dataclass(frozen=True)
-class _Postings:
+class Postings:
     """A term's documents (in any field, ascending) and its BM25F score in each, its fields' scores summed."""
 
-    docs: array
-    scores: array
+    docs: np.ndarray  # int32
+    scores: np.ndarray  # float64
 
 
-def _scores_of(postings: _Postings, wanted: bitsets.Members | dict[int, float]) -> dict[int, float]:
-    """The scores ``postings`` give the documents in ``wanted`` (a tier, or the documents scored so far).
+@dataclass(frozen=True)
+class Matches:
+    """One query against every document: its BM25F score (0: no match) and how many of its parts it has.
 
-    A page's tier is often a few hundred documents while a common word has
-    20,000 postings: those are found by bisection, without a dictionary of
-    every posting (which took most of the ranking's time). A tier as large
-    as the postings is found by walking them, testing each posting's flag.
+    The parts are the query's clauses (a word and its synonyms) and phrases;
+    ``asked`` is how many there are.
     """
-    docs, scores = postings.docs, postings.scores
-    if len(wanted) * BISECTED_BELOW < len(docs):
-        return _looked_up(postings, wanted)
-    if isinstance(wanted, bitsets.Members):
-        flags = wanted.flags
-        return {doc: score for doc, score in zip(docs, scores) if flags[doc]}
-    return {doc: score for doc, score in zip(docs, scores) if doc in wanted}
+
+    scores: np.ndarray  # float64, one per document
+    parts: np.ndarray  # uint8, one per document
+    asked: int
+
+    @property
+    def found(self) -> np.ndarray:
+        return self.parts > 0
 
 
-def _looked_up(postings: _Postings, wanted: Iterable[int]) -> dict[int, float]:
-    """The scores of the ``wanted`` documents that ``postings`` have, each found by bisection."""
-    docs, scores, found = postings.docs, postings.scores, {}
-    for doc in wanted:
-        at = bisect_left(docs, doc)
-        if at < len(docs) and docs[at] == doc:
-            found[doc] = scores[at]
+def _all_of(postings: list[Postings]) -> Postings:
+    """The documents having every one of the terms, with their scores added."""
+    found = postings[0]
+    for other in postings[1:]:
+        docs, mine, theirs = np.intersect1d(found.docs, other.docs, assume_unique=True, return_indices=True)
+        found = Postings(docs, found.scores[mine] + other.scores[theirs])
     return found
-
-
-def _best(scores: dict[int, float], limit: int) -> list[int]:
-    """The ``limit`` documents with the highest scores, the lowest document number first on a tie.
-
-    The scores are compared bare to find the lowest that makes the cut, and
-    only the documents reaching it are sorted: ranking thousands by a key
-    made for each took a fifth of the ranking.
-    """
-    if len(scores) > limit:
-        floor = heapq.nlargest(limit, scores.values())[-1]
-        scores = {doc: score for doc, score in scores.items() if score >= floor}
-    return sorted(scores, key=lambda doc: (-scores[doc], doc))[:limit]
 
 
 def _searcher(directory: Path):
@@ -340,10 +314,10 @@ class _Scorer:
                 found[offset + doc] = segment.doc_field_length(doc, field, 1) or 0  # None: empty
         return found
 
-    def all_postings(self, terms: list[str]) -> list[_Postings]:
+    def all_postings(self, terms: list[str]) -> list[Postings]:
         return [self.postings(text) for text in terms]
 
-    def postings(self, text: str) -> _Postings:
+    def postings(self, text: str) -> Postings:
         """Score every posting of a term, its fields' scores added in FIELDS order, as Whoosh's Or adds them."""
         scores, reader = {}, self._searcher.reader()
         for field in FIELDS:
@@ -360,7 +334,7 @@ class _Scorer:
                     scores[doc] = scores.get(doc, 0.0) + score
                     postings.next()
         docs = sorted(scores)
-        return _Postings(array("i", docs), array("d", [scores[doc] for doc in docs]))
+        return Postings(np.array(docs, dtype=np.int32), np.array([scores[doc] for doc in docs], dtype=np.float64))
 
 
 def _terms(directory: Path) -> tuple[list[str], int]:
@@ -368,15 +342,6 @@ def _terms(directory: Path) -> tuple[list[str], int]:
     with _searcher(directory) as searcher:
         reader = searcher.reader()
         return sorted(set().union(*(reader.field_terms(field) for field in FIELDS))), searcher.doc_count_all()
-
-
-def _bitmapped(count: int, documents: int) -> bool:
-    """Whether a term in ``count`` of the ``documents`` has its documents stored as bits in BITMAPS."""
-    return count * BITMAP_SHARE >= documents > 0
-
-
-def _bitmap_bytes(documents: int) -> int:
-    return (documents + 7) // 8
 
 
 _pool_scorer: _Scorer | None = None  # in each process of a parallel build's pool (see _scoring)
@@ -387,7 +352,7 @@ def _start_pool_scorer(directory: Path) -> None:
     _pool_scorer = _Scorer(_searcher(directory))
 
 
-def _pool_postings(terms: list[str]) -> list[_Postings]:
+def _pool_postings(terms: list[str]) -> list[Postings]:
     return _pool_scorer.all_postings(terms)
 
 
@@ -413,62 +378,22 @@ def _scoring(directory: Path, processes: int) -> Iterator[Callable]:
 def write_scores(directory: Path, processes: int = 1) -> None:
     """Store every term's scored postings in SCORES, beside the finished index in ``directory``.
 
-    Scored in each worker instead, the words of a fresh worker's first
-    searches cost it seconds of CPU, in every worker separately: at 20,000
-    articles its first 300 searches took 4.6-4.9 s of CPU that way, and
-    2.3-2.5 s reading the stored scores. The scores are Whoosh's own, from
-    the complete index (its idf and field lengths), kept as float64 so
-    that the order is Whoosh's to the last tie. One flat file, each term's
-    document numbers then its scores, in term order, and the terms with
-    their counts beside it: a worker looks a term up in the sorted list of
-    terms and reads its postings with one ``pread``, from the page cache
-    every worker shares. (An SQLite table served as fast, but loaded its
-    library and a connection into every worker: 1.5 MiB more in each.)
-
-    The documents of each term in at least one document in BITMAP_SHARE
-    are also stored as bits, in term order, in BITMAPS: a question's union,
-    tiers and counts per topic are then made of bits read as they are
-    (``Generation.term_docs``). A rarer term's bits are made from its
-    postings when asked: at most 0.03 ms at 20,000 articles. At 20,000
-    articles, 3,360 of 12,107 terms have bits: 8 MiB.
+    Scored once here, a search only adds up stored numbers. The scores are
+    Whoosh's own, from the complete index (its idf and field lengths), kept
+    as float64 so that the order is Whoosh's to the last tie. One flat file,
+    each term's document numbers (int32) then its scores, in term order, and
+    the terms with their counts in SCORED_TERMS: a worker looks a term up in
+    the sorted list of terms and reads its postings with one ``pread``, from
+    the page cache every worker shares.
     """
-    terms, documents = _terms(directory)
+    terms, _ = _terms(directory)
     tasks = [terms[start:start + TERMS_PER_TASK] for start in range(0, len(terms), TERMS_PER_TASK)]
     counts = []
-    with _scoring(directory, processes) as scored, open(directory / SCORES, "wb") as postings, \
-            open(directory / BITMAPS, "wb") as bitmaps:
+    with _scoring(directory, processes) as scored, open(directory / SCORES, "wb") as postings:
         for found in itertools.chain.from_iterable(scored(tasks)):
             postings.write(found.docs.tobytes() + found.scores.tobytes())
             counts.append(len(found.docs))
-            if _bitmapped(len(found.docs), documents):
-                bitmaps.write(bitsets.of(found.docs).to_bytes(_bitmap_bytes(documents), "little"))
     (directory / SCORED_TERMS).write_text(json.dumps({"terms": terms, "counts": counts}))
-
-
-def _by_category(categories: list[str | None]) -> dict[str | None, int]:
-    """Each category's documents, as bits."""
-    docs: dict[str | None, list[int]] = {}
-    for doc, category in enumerate(categories):
-        docs.setdefault(category, []).append(doc)
-    return {category: bitsets.of(found) for category, found in docs.items()}
-
-
-def _bitmap_slots(directory: Path, counts: list[int], documents: int) -> tuple[int | None, array]:
-    """BITMAPS opened, and where each term's bits are in it (-1: none, made from the postings).
-
-    A generation built before bits were stored has no BITMAPS (a node
-    serves it while a new one cannot be built): every term's bits are then
-    made from its postings.
-    """
-    try:
-        descriptor = os.open(directory / BITMAPS, os.O_RDONLY)
-    except FileNotFoundError:
-        return None, array("i", [-1] * len(counts))
-    slots, taken = array("i"), 0
-    for count in counts:
-        slots.append(taken if _bitmapped(count, documents) else -1)
-        taken += slots[-1] >= 0
-    return descriptor, slots
 
 
 def _stored(searcher) -> list[dict]:
@@ -491,55 +416,35 @@ class Generation:
         self.slugs = [fields.get("slug") for fields in stored]
         self.categories = [fields.get("category") for fields in stored]
         self.size = len(stored)
-        self.category_docs = _by_category(self.categories)
+        self.topics = sorted(set(self.categories), key=str)
+        self.topic_number = {topic: n for n, topic in enumerate(self.topics)}
+        self.topic_of = np.array([self.topic_number[c] for c in self.categories], dtype=np.int32)
         scored = json.loads((directory / SCORED_TERMS).read_text())
         self._terms: list[str] = scored["terms"]
         self._starts = array("q", itertools.accumulate(scored["counts"], initial=0))  # in postings
         self._scores = os.open(directory / SCORES, os.O_RDONLY)
-        self._bitmaps, self._slots = _bitmap_slots(directory, scored["counts"], self.size)
 
     def close(self) -> None:
         self._searcher.close()
         os.close(self._scores)
-        if self._bitmaps is not None:
-            os.close(self._bitmaps)
 
     def has_term(self, text: str) -> bool:
         """Whether any document has the term: a bisection, without reading its postings."""
         found = self._position(text)
         return found is not None and self._span(found)[1] > 0
 
-    def term_docs(self, text: str) -> int:
-        """Documents containing a term in any field, as bits: a common term's read as stored, a rare one's made."""
-        found = self._position(text)
-        if found is None:
-            return 0
-        slot, size = self._slots[found], _bitmap_bytes(self.size)
-        if slot >= 0:
-            return int.from_bytes(os.pread(self._bitmaps, size, slot * size), "little")
-        start, count = self._span(found)
-        docs = array("i")
-        docs.frombytes(os.pread(self._scores, 4 * count, 12 * start))  # the documents, without their scores
-        return bitsets.of(docs)
-
-    def _term(self, text: str) -> _Postings:
+    def postings(self, text: str) -> Postings:
         """A term's postings as the build scored them (none for a term the index lacks), read on every use.
 
         A read is a bisection of the sorted terms and one ``pread`` from the
-        page cache, cheap beside what a search then does with the postings
-        (adding up the commonest word's 20,000 at 20,000 articles takes 1 ms).
-        A cache of them in each worker held 12 MiB more after 300 first
-        searches there and saved 0.1 s of their 2.5 s of CPU, less than two
-        runs differ by.
+        page cache, cheap beside adding the scores up.
         """
-        docs, scores = array("i"), array("d")
         found = self._position(text)
-        if found is not None:
-            start, count = self._span(found)
-            data = os.pread(self._scores, 12 * count, 12 * start)
-            docs.frombytes(data[:4 * count])
-            scores.frombytes(data[4 * count:])
-        return _Postings(docs, scores)
+        if found is None:
+            return Postings(np.zeros(0, np.int32), np.zeros(0, np.float64))
+        start, count = self._span(found)
+        data = os.pread(self._scores, 12 * count, 12 * start)
+        return Postings(np.frombuffer(data, np.int32, count), np.frombuffer(data, np.float64, count, 4 * count))
 
     def _span(self, found: int) -> tuple[int, int]:
         """(first posting, count of postings) of the term at position ``found`` in SCORES."""
@@ -550,59 +455,38 @@ class Generation:
         found = bisect_left(self._terms, text)
         return found if found < len(self._terms) and self._terms[found] == text else None
 
-    def clause_docs(self, clause: Clause) -> int:
-        """Documents with any of the clause's alternatives (all of an alternative's terms), as bits."""
-        return functools.reduce(operator.or_, (self._all_of(terms) for terms in clause), 0)
+    def matches(self, clauses: list[Clause], phrases: list[Phrase]) -> Matches:
+        """Every document's BM25F score for the clauses and phrases, and how many of them it matches.
 
-    def _all_of(self, terms: tuple[str, ...]) -> int:
-        return functools.reduce(operator.and_, map(self.term_docs, terms))
+        A clause scores as Whoosh's Or of its alternatives, an alternative as
+        the And of its terms; a phrase adds its terms' scores in the documents
+        where they stand together. Scores are added up from the stored
+        postings, with no second pass through Whoosh's matchers.
+        """
+        scores, parts = np.zeros(self.size), np.zeros(self.size, np.uint8)
+        for clause in clauses:
+            part = np.zeros(self.size)
+            for terms in clause:
+                found = _all_of([self.postings(t) for t in terms])
+                part[found.docs] += found.scores
+            scores += part
+            parts += part > 0
+        for phrase in phrases:
+            docs = self._phrase_docs(phrase)
+            for text in phrase:
+                postings = self.postings(text)
+                scores[docs] += postings.scores[np.searchsorted(postings.docs, docs)]
+            parts[docs] += 1
+        return Matches(scores, parts, len(clauses) + len(phrases))
 
-    def phrase_docs(self, phrase: Phrase) -> int:
-        """Documents with the terms next to each other in one field, as bits."""
+    def _phrase_docs(self, phrase: Phrase) -> np.ndarray:
+        """Documents with the terms next to each other in one field, ascending."""
         if any(not self.has_term(t) for t in phrase):
-            return 0
-        return bitsets.of(list(self._searcher.docs_for_query(_phrase_query(phrase))))
+            return np.zeros(0, np.int32)
+        return np.array(sorted(self._searcher.docs_for_query(_phrase_query(phrase))), dtype=np.int32)
 
-    def rank(self, clauses: list[Clause], phrases: list[Phrase], *, every: bool, limit: int,
-             among: int) -> list[int]:
-        """The best ``limit`` of the documents ``among`` by BM25F over the clauses and phrases.
-
-        Without phrases the score is summed from the terms' stored postings:
-        a Whoosh search of the same query scores the same (its Or and And add
-        their parts' scores), but walks every matching document through its
-        matchers again for each search: at 20,000 articles a whole uncached
-        search took 31 ms at the median that way, 14 ms this way.
-        Phrases need positions: Whoosh ranks those. ``every`` says all the
-        documents match every clause, so an intersection (which skips ahead
-        in the posting lists) finds them faster than a union.
-        """
-        if limit <= 0 or not among:
-            return []
-        if not phrases:
-            return self._summed(clauses, limit, bitsets.Members(among, self.size))
-        parts = [_clause_query(c) for c in clauses] + [_phrase_query(p) for p in phrases]
-        q = query.And(parts) if every and len(parts) > 1 else _any(parts)
-        hits = self._searcher.search(q, limit=limit, filter=set(bitsets.members(among)))
-        return [hit.docnum for hit in hits]
-
-    def _summed(self, clauses: list[Clause], limit: int, among: bitsets.Members) -> list[int]:
-        """Whoosh's order for clauses without phrases: the highest score first, then the lowest document number.
-
-        Every document of a tier has all the terms of some alternative, so
-        the scores found in the postings cover them all.
-        """
-        total: dict[int, float] = {}
-        for terms in (terms for clause in clauses for terms in clause):
-            first, *others = map(self._term, terms)
-            found = _scores_of(first, among)  # the documents with every term so far, and their summed scores
-            for postings in others:
-                found = {doc: found[doc] + score for doc, score in _scores_of(postings, found).items()}
-            for doc, score in found.items():
-                total[doc] = total.get(doc, 0.0) + score
-        return _best(total, limit)
-
-    def fuzzy_docs(self, words: list[str]) -> dict[int, float]:
-        """Documents matching any word within one or two edits, with their scores.
+    def fuzzy(self, words: list[str]) -> Matches:
+        """Documents matching any word within one or two edits, with Whoosh's scores.
 
         The last resort when neither the words nor their corrections match:
         slow (tens of ms), so only tried when everything else found nothing.
@@ -613,7 +497,21 @@ class Generation:
             if len(text) >= 3:
                 distance = 1 if len(text) <= 5 else 2
                 parts += [query.FuzzyTerm(field, text, maxdist=distance, prefixlength=1) for field in FIELDS]
-        if not parts:
-            return {}
-        hits = self._searcher.search(query.Or(parts), limit=None)
-        return {hit.docnum: hit.score for hit in hits}
+        scores = np.zeros(self.size)
+        if parts:
+            for hit in self._searcher.search(query.Or(parts), limit=None):
+                scores[hit.docnum] = hit.score
+        return Matches(scores, (scores > 0).astype(np.uint8), 1)
+
+
+def best(scores: np.ndarray, shown: np.ndarray, start: int, end: int) -> list[int]:
+    """Positions ``start:end`` of the ``shown`` documents by score, the lowest document number first on a tie.
+
+    Only the documents scoring at least the ``end``-th best are sorted.
+    """
+    docs = np.flatnonzero(shown)
+    found = scores[docs]
+    if len(docs) > end > 0:
+        floor = np.partition(found, len(found) - end)[len(found) - end]
+        docs, found = docs[found >= floor], found[found >= floor]
+    return docs[np.lexsort((docs, -found))][start:end].tolist()

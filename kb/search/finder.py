@@ -1,7 +1,8 @@
 """Answering one query against one index generation.
 
-Plain words are AND-ed; articles matching only some of them follow, ranked
-lower. Unknown words are corrected against the articles' vocabulary first
+Every article with any of the query's words (or their synonyms) is ranked by
+one BM25F score: an article lacking a word a question carries ("how do I",
+"is it possible") is not pushed below the ones that happen to have it. Unknown words are corrected against the articles' vocabulary first
 ("refnud polcy" -> "refund policy"), and fuzzy matching is the last resort
 before an empty page. Results are cached per generation: shoppers ask the
 same things, and a new generation starts with an empty cache.
@@ -9,23 +10,21 @@ same things, and a new generation starts with an empty cache.
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import logging
 import math
-import operator
 import threading
 from collections import Counter
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from markupsafe import Markup
 
 from kb.node_cache import NodeCache
-from kb.search import bitsets, semantic, snippets
-from kb.search.engine import Clause, Generation, term
+from kb.search import semantic, snippets
+from kb.search.engine import Clause, Generation, best, term
 from kb.search.lifecycle import read_speller, read_vocabulary, stored_fingerprint
 from kb.search.query import Synonyms, Words, droppable, split
 
@@ -160,69 +159,44 @@ class Finder:
         return found
 
     def _search(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
-        # The model reads the question while Whoosh searches (see Neighbours.scores_soon).
+        # The model reads the question while the index is searched (see Neighbours.scores_soon).
         pending = self.neighbours.scores_soon(query, self.blend.article_weight) if self.neighbours else None
         plan = self._plan(split(query), synonyms, prefix, correct)
         if not plan.clauses and not plan.phrases:
             return Results(query)
-        groups = [self.engine.clause_docs(c) for c in plan.clauses]
-        groups += [self.engine.phrase_docs(p) for p in plan.phrases]
-        matched = functools.reduce(operator.or_, groups, 0)  # documents as bits (kb.search.bitsets)
-        fuzzy_scores = {} if matched or prefix or not correct else self.engine.fuzzy_docs(plan.words)
-        if fuzzy_scores:
-            matched = bitsets.of(fuzzy_scores)
-        shown = matched & self.engine.category_docs.get(category, 0) if category else matched
+        matches = self.engine.matches(plan.clauses, plan.phrases)
+        found = matches.found
+        fuzzy = not found.any() and not prefix and correct
+        if fuzzy:
+            matches = self.engine.fuzzy(plan.words)
+            found = matches.found
+        shown = found & (self.engine.topic_of == self.engine.topic_number.get(category, -1)) if category else found
         start = (page - 1) * per_page
         first, end = (0, max(start + per_page, self.blend.lexical_top)) if pending else (start, start + per_page)
-        if fuzzy_scores:
-            docs = sorted(bitsets.members(shown), key=lambda d: (-fuzzy_scores[d], d))[first:end]
-        else:
-            docs = self._ranked(plan, bitsets.tiers(groups, shown), len(groups), first, end)
+        docs = best(matches.scores, shown, first, end)
         scored = pending.result() if pending else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
-            if (doc := self._docs.get(slug)) is not None and not bitsets.has(matched, doc)]
-        counts = Counter({topic: n for topic, docs_in_topic in self.engine.category_docs.items()
-                          if (n := (matched & docs_in_topic).bit_count())})
+            if (doc := self._docs.get(slug)) is not None and not found[doc]]
+        counts = Counter(dict(zip(self.engine.topics, np.bincount(self.engine.topic_of[found],
+                                                                  minlength=len(self.engine.topics)).tolist())))
         counts.update(map(self.engine.categories.__getitem__, added))
         if category:
             added = [doc for doc in added if self.engine.categories[doc] == category]
         if scored:
-            # The share of the words an article has; a fuzzy match counts as one word.
-            coverage = {doc: min(1.0, (1 if fuzzy_scores else sum(bitsets.has(group, doc) for group in groups))
-                                 / max(1, len(groups))) for doc in docs}
+            coverage = {doc: matches.parts[doc] / matches.asked for doc in docs}  # the share of the query it has
             docs = self._blended(docs, coverage, added, scored)[start:start + per_page]
         words = self._highlighter(plan)
-        total = shown.bit_count() + len(added)
+        total = int(shown.sum()) + len(added)
         return Results(
             query=query,
             hits=tuple(self._hit(doc, words, scored) for doc in docs
                        if self.engine.slugs[doc] in self.library.articles),
             total=total, page=page, pages=math.ceil(total / per_page), category=category,
-            categories=tuple(CategoryCount(slug, n) for slug, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))),
-            showing=plan.showing, fuzzy=bool(fuzzy_scores),
+            categories=tuple(CategoryCount(slug, n) for slug, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+                             if n),
+            showing=plan.showing, fuzzy=fuzzy and found.any(),
         )
-
-    def _ranked(self, plan: _Plan, tiers: Iterator[tuple[int, int]], words: int, start: int, end: int) -> list[int]:
-        """Positions ``start:end`` of the ranking: documents matching more of the words always come first.
-
-        Within each tier BM25F decides. Tiers wholly before ``start`` are
-        skipped by size alone, and only the documents of the tiers the page
-        shows are scored: scoring is what costs.
-        """
-        ranked, skip = [], start
-        for count, tier in tiers:
-            size = tier.bit_count()
-            if skip >= size:
-                skip -= size
-                continue
-            wanted = skip + end - start - len(ranked)
-            ranked += self.engine.rank(plan.clauses, plan.phrases, every=count == words, limit=wanted,
-                                       among=tier)[skip:]
-            skip = 0
-            if len(ranked) >= end - start:
-                break
-        return ranked
 
     def _known(self, word: str, synonyms: Synonyms) -> bool:
         text = term(word, self.language)
@@ -231,10 +205,12 @@ class Finder:
     def _plan(self, typed: Words, synonyms: Synonyms, prefix: bool, correct: bool) -> _Plan:
         words = list(typed.words)
         drop = droppable(typed.words, self.language)
+        # A last word the articles have is searched as typed, so the instant list is the results page's top;
+        # one they lack is taken as unfinished and searched by its completions, never "corrected".
         last = words[-1] if prefix and words and words[-1] not in drop and len(words[-1]) >= 2 else ""
-        completions = self._completions(last) if last else ()
+        completions = self._completions(last) if last and not self._known(last, synonyms) else ()
         if completions:
-            words.pop()  # unfinished: searched by its completions, never "corrected"
+            words.pop()
         fixes = {w: fixed for w in words if correct and w not in drop and not self._known(w, synonyms)
                  and (fixed := self.speller.correct(w))}
         corrected = [fixes.get(w, w) for w in words]
@@ -252,9 +228,7 @@ class Finder:
         first = bisect.bisect_left(words, start)
         last = bisect.bisect_left(words, start + "\uffff")
         likely = sorted(words[first:last], key=lambda w: -self.vocabulary[w][0])[:PREFIX_WORDS]
-        typed = term(start, self.language)
-        texts = dict.fromkeys([typed] * self.engine.has_term(typed) + [self.vocabulary[w][1] for w in likely])
-        return tuple((t,) for t in texts if t)
+        return tuple((t,) for t in dict.fromkeys(self.vocabulary[w][1] for w in likely) if t)
 
     def _highlighter(self, plan: _Plan):
         texts = {t for clause in plan.clauses for terms in clause for t in terms}

@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 # Bump when the schema, the analyzer or the files of a generation change: the
 # fingerprint changes with it, so every node rebuilds on its next start
 # (2: the scored postings; 3: kept in scores.bin, not in SQLite; 4: the typo table in speller.bin;
-# 5: the snippets' outlines in outlines.bin; 6: common terms' documents as bits in bitmaps.bin).
-INDEX_FORMAT = 6
+# 5: the snippets' outlines in outlines.bin; 6: common terms' documents as bits; 7: no longer).
+INDEX_FORMAT = 7
 # Below this many articles a parallel build costs more in start-up than it saves.
 PARALLEL_FROM = 500
 CURRENT = "current"
