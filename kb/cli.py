@@ -35,8 +35,10 @@ def check_command(path: Path | None, output: str, since: str | None) -> None:
 
 
 @click.command("index")
+@click.option("--wait", is_flag=True, help="With semantic search on, embed the new passages before returning "
+                                            "instead of in the background.")
 @with_appcontext
-def index_command() -> None:
+def index_command(wait: bool) -> None:
     """Build the search index into a fresh folder, then switch the running app to it at once.
 
     Reads the content folder again rather than using the app's copy, so the
@@ -46,7 +48,7 @@ def index_command() -> None:
     library = load_languages(Path(current_app.config["KB_CONTENT_DIR"]), current_app.config["KB_LANGUAGES"])
     for language, each in [(None, library), *library.translations.items()]:
         try:
-            generation = rebuild(index_dir, list(each.articles.values()), language)
+            generation = rebuild(index_dir, list(each.articles.values()), language, wait)
         except OSError as error:  # a full or read-only disk: the site keeps the index it has
             raise click.ClickException(f"the search index could not be built in {index_dir}: {error}. "
                                        "The help center keeps searching the index it had.") from error

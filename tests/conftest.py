@@ -10,6 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from kb import create_app
+
+# The model reads articles only where a test turns semantic search on: elsewhere
+# (apps made here, servers started in subprocesses) it would embed in the background.
+os.environ["KB_SEMANTIC"] = "0"
 from kb.extensions import db, sqlalchemy_url
 from kb.i18n import compile_catalogs
 

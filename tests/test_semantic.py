@@ -5,6 +5,7 @@ except in CI (CI=true), where a missing extra fails them: CI installs it.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kb import ROOT
-from kb.search import semantic
+from kb.search import semantic, vectors
 from kb.search.lifecycle import current_generation, stored_fingerprint
 
 INSTALL = "pip install --no-deps -r requirements-semantic.txt"
@@ -49,6 +50,20 @@ def damaged_parcel(content):
         Choose a replacement, or a refund to your original payment method.
         """, summary="What to do when a delivery arrives damaged.", tags="[damaged, delivery]")
     return content
+
+
+@pytest.fixture
+def semantic_app(make_app, tmp_path):
+    """An app with semantic search on, once the background job has embedded its articles."""
+    def make(**overrides):
+        app = make_app(KB_SEMANTIC=True, **overrides)
+        index_dir = Path(app.config["KB_INDEX_DIR"])
+        deadline = time.monotonic() + 120
+        while not semantic.present(current_generation(index_dir), stored_fingerprint(current_generation(index_dir))):
+            assert time.monotonic() < deadline, "the background job wrote no vectors"
+            time.sleep(0.05)
+        return app
+    return make
 
 
 def slugs(app, query: str) -> list[str]:
@@ -84,17 +99,17 @@ def test_embedding_on_several_processes_gives_each_text_its_own_vector(embedder)
     assert shared[0] @ shared[2] > shared[0] @ shared[1]  # refunds nearer refunds than boots
 
 
-def test_question_sharing_no_word_with_the_article_finds_it(damaged_parcel, make_app, embedder):
+def test_question_sharing_no_word_with_the_article_finds_it(damaged_parcel, make_app, semantic_app, embedder):
     question = "box came smashed"
     article = (damaged_parcel.root / "orders-and-shipping" / "damaged-parcel.md").read_text().lower()
     assert not any(word in article for word in question.split())
     assert "damaged-parcel" not in slugs(make_app(), question)
-    assert slugs(make_app(**SEMANTIC), question)[0] == "damaged-parcel"
+    assert slugs(semantic_app(), question)[0] == "damaged-parcel"
 
 
-def test_a_forked_worker_searches_with_a_model_thread_of_its_own(damaged_parcel, make_app, embedder):
+def test_a_forked_worker_searches_with_a_model_thread_of_its_own(damaged_parcel, semantic_app, embedder):
     """gunicorn forks its workers from a loaded app; a thread the parent started does not come along."""
-    app = make_app(**SEMANTIC)
+    app = semantic_app()
     assert slugs(app, "box came smashed")[0] == "damaged-parcel"  # the parent's model thread is running
     child = os.fork()
     if child == 0:  # a worker: exit 0 only when its first semantic search answers
@@ -111,26 +126,26 @@ def test_a_forked_worker_searches_with_a_model_thread_of_its_own(damaged_parcel,
     assert os.waitstatus_to_exitcode(waited[1]) == 0
 
 
-def test_semantic_result_links_the_section_that_answers(damaged_parcel, make_app, embedder):
-    client = make_app(**SEMANTIC).test_client()
+def test_semantic_result_links_the_section_that_answers(damaged_parcel, semantic_app, embedder):
+    client = semantic_app().test_client()
     page = client.get("/search", query_string={"q": "box came smashed, can i get my cash back"})
     assert page.status_code == 200
     assert 'href="/articles/damaged-parcel#replacement-or-refund"' in page.get_data(as_text=True)
 
 
-def test_nonsense_still_finds_nothing_with_semantic_search_on(make_app, embedder):
-    results = make_app(**SEMANTIC).extensions["kb.search"].search("xqzv plorb")
+def test_nonsense_still_finds_nothing_with_semantic_search_on(semantic_app, embedder):
+    results = semantic_app().extensions["kb.search"].search("xqzv plorb")
     assert results.total == 0 and not results.hits
 
 
-def test_typo_correction_and_synonyms_still_apply(content, make_app, embedder):
+def test_typo_correction_and_synonyms_still_apply(content, semantic_app, embedder):
     content.write("synonyms.txt", "package, parcel\n")
-    search = make_app(**SEMANTIC).extensions["kb.search"]
+    search = semantic_app().extensions["kb.search"]
     assert search.search("trakc").showing == "track"
     assert "track-your-order" in [hit.slug for hit in search.search("package").hits]
 
 
-def test_model_reads_the_question_as_typed_not_as_spelling_corrected(content, make_app, embedder):
+def test_model_reads_the_question_as_typed_not_as_spelling_corrected(content, semantic_app, embedder):
     # "feather" is in no article: the speller makes it "leather", which would send the model to the boots.
     content.article("caring-for-down-sleeping-bags", "Caring for down sleeping bags", """
         Wash it on a gentle cycle and tumble dry it on low heat with two clean tennis balls.
@@ -138,21 +153,21 @@ def test_model_reads_the_question_as_typed_not_as_spelling_corrected(content, ma
     content.article("boot-care", "Leather boot care", """
         Brush off the mud, then clean the leather with a damp cloth and wax it when dry.
         """, category="warranty-and-care", summary="Cleaning and waxing leather boots.")
-    results = make_app(**SEMANTIC).extensions["kb.search"].search("how do i clean a feather-filled bag")
+    results = semantic_app().extensions["kb.search"].search("how do i clean a feather-filled bag")
     assert "leather" in results.showing
     assert results.hits[0].slug == "caring-for-down-sleeping-bags"
 
 
-def test_repeated_search_is_answered_from_the_cache(make_app, embedder):
-    search = make_app(**SEMANTIC).extensions["kb.search"]
+def test_repeated_search_is_answered_from_the_cache(semantic_app, embedder):
+    search = semantic_app().extensions["kb.search"]
     assert search.search("where is my parcel") is search.search("where is my parcel")
 
 
-def test_index_keeps_vectors_beside_whoosh_keyed_by_the_fingerprint(damaged_parcel, make_app, tmp_path,
+def test_index_keeps_vectors_beside_whoosh_keyed_by_the_fingerprint(damaged_parcel, semantic_app, tmp_path,
                                                                              embedder):
     import numpy as np
 
-    make_app(**SEMANTIC)
+    semantic_app()
     generation = current_generation(tmp_path / "index")
     vectors = np.load(generation / semantic.VECTORS, mmap_mode="r")
     rows = json.loads((generation / semantic.ROWS).read_text())
@@ -161,18 +176,37 @@ def test_index_keeps_vectors_beside_whoosh_keyed_by_the_fingerprint(damaged_parc
     assert ["damaged-parcel", "replacement-or-refund", "Replacement or refund"] in rows["rows"]
 
 
-def test_turning_semantic_search_on_rebuilds_an_index_without_vectors(make_app, tmp_path, embedder):
+def test_turning_semantic_search_on_rebuilds_an_index_without_vectors(make_app, semantic_app, tmp_path, embedder):
     make_app()
     assert not (current_generation(tmp_path / "index") / semantic.VECTORS).exists()
-    make_app(**SEMANTIC)
+    semantic_app()
     assert (current_generation(tmp_path / "index") / semantic.VECTORS).exists()
 
 
-def test_flask_index_builds_vectors_when_semantic_search_is_on(make_app, embedder):
-    app = make_app(**SEMANTIC)
-    result = app.test_cli_runner().invoke(args=["index"])
+def test_flask_index_wait_builds_vectors_before_it_returns(damaged_parcel, semantic_app, embedder):
+    app = semantic_app()
+    damaged_parcel.article("start-a-return", "Start a return", "Returns are free within 60 days.",
+                           category="returns-and-refunds", summary="Send something back to us.")
+    result = app.test_cli_runner().invoke(args=["index", "--wait"])
     assert result.exit_code == 0, result.output
-    assert (current_generation(Path(app.config["KB_INDEX_DIR"])) / semantic.VECTORS).exists()
+    generation = current_generation(Path(app.config["KB_INDEX_DIR"]))
+    assert semantic.present(generation, stored_fingerprint(generation))
+
+
+def test_search_answers_while_the_model_reads_the_articles_and_blends_once_it_has(damaged_parcel, make_app,
+                                                                                  tmp_path, embedder):
+    """The first embedding never delays a start: lexical results at once, the model's as soon as its vectors are."""
+    (tmp_path / "index").mkdir()
+    with open(tmp_path / "index" / vectors.LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the job waits here, as behind another job of the same index
+        app = make_app(KB_SEMANTIC=True)
+        assert "damaged-parcel" not in slugs(app, "box came smashed")
+        assert slugs(app, "track")[0] == "track-your-order"
+    deadline = time.monotonic() + 120
+    while "damaged-parcel" not in slugs(app, "box came smashed"):
+        assert time.monotonic() < deadline, "blended results never started"
+        time.sleep(0.2)
+    assert slugs(app, "box came smashed")[0] == "damaged-parcel"
 
 
 def test_builds_without_semantic_search_write_no_vectors(make_app, tmp_path):
@@ -180,10 +214,10 @@ def test_builds_without_semantic_search_write_no_vectors(make_app, tmp_path):
     assert not list((tmp_path / "index").rglob(semantic.VECTORS))
 
 
-def test_turning_it_off_changes_nothing(damaged_parcel, make_app, tmp_path):
+def test_turning_it_off_changes_nothing(damaged_parcel, make_app, semantic_app, tmp_path):
     queries = ["box came smashed", "track", "where is my parcel", "retrun", '"tracking link"', "xqzv"]
     lexical = {q: make_app(KB_INDEX_DIR=str(tmp_path / "plain")).extensions["kb.search"].search(q) for q in queries}
-    make_app(**SEMANTIC)  # leaves vectors in the index, when the extra is installed
+    semantic_app()  # leaves vectors in the index, when the extra is installed
     off = make_app(KB_SEMANTIC=False).extensions["kb.search"]
     assert {q: off.search(q) for q in queries} == lexical
 
@@ -240,17 +274,17 @@ def test_setting_on_without_the_extra_logs_one_line_and_serves_lexical_results()
     assert "pip install --no-deps -r requirements-semantic.txt" in line
 
 
-def test_rebuild_after_an_edit_embeds_only_the_changed_article(damaged_parcel, make_app, tmp_path, embedder):
-    make_app(**SEMANTIC)
+def test_rebuild_after_an_edit_embeds_only_the_changed_article(damaged_parcel, semantic_app, tmp_path, embedder):
+    semantic_app()
     damaged_parcel.article("start-a-return", "Start a return", "Returns are free within 60 days.",
                            category="returns-and-refunds", summary="Send something back to us.")
-    app = make_app(**SEMANTIC)
+    app = semantic_app()
     rows = json.loads((current_generation(tmp_path / "index") / semantic.ROWS).read_text())
     assert rows["embedded"] == 1  # the edited summary; every other passage keeps its vector
     assert slugs(app, "box came smashed")[0] == "damaged-parcel"
 
 
-def test_heading_shared_by_two_articles_is_embedded_once(content, make_app, tmp_path, embedder):
+def test_heading_shared_by_two_articles_is_embedded_once(content, semantic_app, tmp_path, embedder):
     content.article("track-a-return", "Track a return", """
         Follow your return to our warehouse.
 
@@ -258,15 +292,15 @@ def test_heading_shared_by_two_articles_is_embedded_once(content, make_app, tmp_
 
         Received: it reached us.
         """, category="returns-and-refunds", summary="Where your return is.")
-    make_app(**SEMANTIC)
+    semantic_app()
     meta = json.loads((current_generation(tmp_path / "index") / semantic.ROWS).read_text())
     assert [row[2] for row in meta["rows"]].count("What the statuses mean") == 2
     assert meta["embedded"] == len(meta["rows"]) - 1
 
 
-def test_unreadable_vectors_leave_search_lexical(make_app, tmp_path, caplog, embedder):
-    make_app(**SEMANTIC)
+def test_unreadable_vectors_leave_search_lexical(semantic_app, tmp_path, caplog, embedder):
+    semantic_app()
     (current_generation(tmp_path / "index") / semantic.VECTORS).write_bytes(b"not a numpy file")
-    app = make_app(**SEMANTIC)
+    app = semantic_app()
     assert slugs(app, "track") == ["track-your-order"]
     assert any("its vectors cannot be read" in r.getMessage() for r in caplog.records)

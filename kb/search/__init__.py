@@ -29,7 +29,7 @@ from markupsafe import escape
 
 from kb.languages import content_folder, current_language
 from kb.node_cache import NodeCache
-from kb.search import lifecycle, semantic
+from kb.search import lifecycle, semantic, vectors
 from kb.search.finder import PER_PAGE, CategoryCount, Finder, Hit, Results
 from kb.search.lifecycle import CURRENT, current_generation, ensure_current
 from kb.search.query import SYNONYMS_FILE, SynonymsFile, normalize
@@ -215,15 +215,25 @@ def language_index_dir(index_dir: Path, language: str) -> Path:
     return index_dir / language
 
 
-def rebuild(index_dir: Path, articles: list, language: str | None = None) -> Path:
+def rebuild(index_dir: Path, articles: list, language: str | None = None, wait: bool = False) -> Path:
     """Build a new generation and serve it (``flask --app kb index``), with vectors when the app's search has a model.
 
     Only the default language (``language`` None) gets vectors: the model
-    understands English. When the app built that very index as it loaded
-    (the stored one was stale), it is not built a second time.
+    understands English. They are made in the background unless ``wait``.
+    When the app built that very index as it loaded (the stored one was
+    stale), it is not built a second time.
     """
     search = current_app.extensions.get("kb.search") if has_app_context() else None
     embedder = search.embedder if search and language is None else None
+    generation = _built(index_dir, articles, language, embedder)
+    if embedder is not None and wait:
+        vectors.finish(generation, embedder)
+    elif embedder is not None:
+        vectors.soon(generation, embedder)
+    return generation
+
+
+def _built(index_dir: Path, articles: list, language: str | None, embedder) -> Path:
     target = index_dir if language is None else language_index_dir(index_dir, language)
     analyzer = language or (current_app.config["KB_LANGUAGES"][0] if has_app_context() else None)
     just_built = current_app.extensions.get("kb.index_built_on_load", {}).pop(analyzer, None) if has_app_context() \
@@ -265,6 +275,8 @@ def init_app(app: Flask) -> None:
             continue
         if generation != before:
             built[language] = generation
+        if each.embedder is not None:
+            vectors.soon(generation, each.embedder)
     app.extensions["kb.index_built_on_load"] = built
     app.extensions["kb.search"] = search
     app.extensions["kb.searches"] = searches

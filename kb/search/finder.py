@@ -14,6 +14,7 @@ import hashlib
 import logging
 import math
 import threading
+import time
 from collections import Counter
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from kb.search.query import Synonyms, Words, droppable, split
 PER_PAGE = 10
 CACHE_ENTRIES = 4096
 PREFIX_WORDS = 8
+LOOK_FOR_VECTORS = 1.0  # seconds between looks for vectors still being made
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,9 @@ class Finder:
         self._surface = _words_by_term(self.vocabulary)
         self._sorted_words = sorted(self.vocabulary)
         self.speller = read_speller(generation, self.vocabulary)  # also here, not on a first typo: 5 ms at 20,000
-        self.neighbours = self._neighbours(embedder)
+        self._embedder = embedder
+        self._look_again = 0.0  # when to look for vectors the background job may have written meanwhile
+        self.neighbours = self._neighbours()
         self.blend = semantic.Blend()
         self._docs = {slug: doc for doc, slug in enumerate(self.engine.slugs)}
         self._outlines = _stored_outlines(generation)
@@ -107,19 +111,25 @@ class Finder:
         if self._outlines is not None:
             self._outlines.close()
 
-    def _neighbours(self, embedder) -> semantic.Neighbours | None:
+    def _neighbours(self) -> semantic.Neighbours | None:
         """The generation's vectors when semantic search is on and they are there; else lexical only."""
-        if embedder is None:
+        if self._embedder is None:
             return None
         if not semantic.present(self.generation, stored_fingerprint(self.generation)):
-            log.error("semantic search is off for %s: it has no vectors for its content (flask --app kb index "
-                      "with KB_SEMANTIC=1 builds them)", self.generation.name)
+            self._look_again = time.monotonic() + LOOK_FOR_VECTORS
             return None
         try:
-            return semantic.Neighbours(self.generation, embedder)
+            return semantic.Neighbours(self.generation, self._embedder)
         except (OSError, ValueError, KeyError) as error:
             log.error("semantic search is off for %s: its vectors cannot be read: %s", self.generation.name, error)
             return None
+
+    def _semantic(self) -> semantic.Neighbours | None:
+        """The vectors, once they are there: looked for at most every LOOK_FOR_VECTORS seconds until then."""
+        if self.neighbours is None and self._look_again and time.monotonic() >= self._look_again:
+            self._look_again = 0.0
+            self.neighbours = self._neighbours()
+        return self.neighbours
 
     def set_blend(self, blend: semantic.Blend) -> None:
         """Mix the two rankings differently (the quality benchmark's sweep); forgets cached results."""
@@ -143,9 +153,9 @@ class Finder:
             self._synonyms = synonyms
             rules = hashlib.blake2b(repr(synonyms.rules).encode(), digest_size=16).hexdigest()
             self._shared_key = (self.generation.name, self.language, rules)
-        key = (query, category, page, per_page, prefix, correct)
+        key = (query, category, page, per_page, prefix, correct, self._semantic() is not None)
         return _kept(self._cache, key, CACHE_ENTRIES,
-                     lambda: self._answered(key, lambda: self._search(query, synonyms, *key[1:])))
+                     lambda: self._answered(key, lambda: self._search(query, synonyms, *key[1:-1])))
 
     def _answered(self, key: tuple, search) -> Results:
         """What another worker of this node found for ``key``, else ``search()``, kept for the others."""

