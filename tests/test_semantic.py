@@ -58,7 +58,7 @@ def semantic_app(make_app, tmp_path):
     def make(**overrides):
         app = make_app(KB_SEMANTIC=True, **overrides)
         index_dir = Path(app.config["KB_INDEX_DIR"])
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # the job runs niced: on a busy machine it waits its turn
         while not semantic.present(current_generation(index_dir), stored_fingerprint(current_generation(index_dir))):
             assert time.monotonic() < deadline, "the background job wrote no vectors"
             time.sleep(0.05)
@@ -202,7 +202,7 @@ def test_search_answers_while_the_model_reads_the_articles_and_blends_once_it_ha
         app = make_app(KB_SEMANTIC=True)
         assert "damaged-parcel" not in slugs(app, "box came smashed")
         assert slugs(app, "track")[0] == "track-your-order"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while "damaged-parcel" not in slugs(app, "box came smashed"):
         assert time.monotonic() < deadline, "blended results never started"
         time.sleep(0.2)

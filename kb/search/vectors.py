@@ -6,7 +6,7 @@ one cache beside the generations (``KB_INDEX_DIR/vectors.sqlite``), keyed by
 the passage's text, how much of it the model reads and the model itself: a
 rebuild after an edit embeds only the passages that changed, and a text that
 several passages share is embedded once. What the cache lacks is embedded by
-a separate, lower-priority process (``python -m kb.search.vectors``) while
+a separate, lower-priority process (``main``) while
 lexical search answers; the workers blend the model in once the generation's
 vectors are there (``semantic.present``).
 """
@@ -36,6 +36,8 @@ LOCK = "embed.lock"
 # Passages embedded between two writes to the cache: a job that is stopped keeps what it did.
 CHUNK = 256
 SQL_VARIABLES = 500  # keys per lookup, well under SQLite's limit on a statement's variables
+# The background job's command: main() of this module (``-m`` would import it twice, as a module of kb.search too).
+JOB = "import sys; from kb.search.vectors import main; sys.exit(main(sys.argv[1:]))"
 
 
 def key(text: str, tokens: int) -> str:
@@ -138,8 +140,8 @@ def soon(generation: Path, embedder) -> subprocess.Popen | None:
         log.error("semantic search vectors for %s cannot be written: %s", generation.name, error)
         return None
     log.info("semantic search starts once the model has read the new articles; lexical search answers meanwhile")
-    return subprocess.Popen([sys.executable, "-m", "kb.search.vectors", str(generation),
-                             "--model", str(embedder.model_dir)], stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen([sys.executable, "-c", JOB, str(generation), "--model", str(embedder.model_dir)],
+                            cwd=Path(__file__).resolve().parents[2], stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def _fingerprint(generation: Path) -> str | None:
@@ -171,6 +173,3 @@ def main(argv: list[str] | None = None) -> int:
              time.perf_counter() - started)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
