@@ -205,14 +205,3 @@ def test_snippets_come_from_outlines_stored_at_build_and_read_the_same_cut_from_
     (tmp_path / "index" / served(tmp_path / "index") / snippets.OUTLINES).unlink()
     assert make_app().extensions["kb.search"].search("courier parcel").hits == stored
     assert "snippets of g-" in caplog.text and "are cut from the articles" in caplog.text
-
-
-def test_an_index_too_large_to_map_is_read_and_answers_the_same(content, make_app, monkeypatch):
-    content.article("start-a-return", "Start a return", "Print the prepaid label and book a courier.",
-                    category="returns-and-refunds")
-    mapped = make_app()
-    monkeypatch.setattr(engine, "MAPPED_INDEX_MB", 0)
-    read = make_app()
-    for query in ["prepaid label", "track my order", "courier", "retrun"]:
-        assert found(read, query) == found(mapped, query)
-    assert found(read, "prepaid label") == ["start-a-return"]

@@ -11,7 +11,6 @@ import contextlib
 import functools
 import itertools
 import json
-import mmap
 import multiprocessing
 import os
 import re
@@ -55,8 +54,6 @@ SCORED_TERMS = "scores.json"
 # Terms scored per task of a parallel build: a task's round trip costs little beside them, and the
 # processes still share the work evenly.
 TERMS_PER_TASK = 500
-# Indexes up to this size on disk are memory-mapped, larger ones read (see _IndexStorage).
-MAPPED_INDEX_MB = 32
 
 
 @functools.lru_cache(maxsize=None)
@@ -150,42 +147,16 @@ def _phrase_query(phrase: Phrase) -> query.Query:
     return _any([query.Phrase(field, list(phrase)) for field in FIELDS])
 
 
-class _Mapped:
-    """An index file memory-mapped: the fastest to read; its pages count in each worker's resident memory."""
-
-    def __init__(self, descriptor: int):
-        self._map = mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
-
-    def fetch(self, position: int, size: int) -> bytes:
-        return self._map[position:position + size]
-
-    def close(self) -> None:
-        self._map.close()
-
-
-class _Read:
-    """An index file read with ``os.pread``: its bytes stay in the page cache, outside every worker."""
-
-    def __init__(self, descriptor: int):
-        self._descriptor = descriptor
-
-    def fetch(self, position: int, size: int) -> bytes:
-        return os.pread(self._descriptor, size, position)
-
-    def close(self) -> None:
-        pass
-
-
 class _Window:
-    """A file-like view of part of an index file, for Whoosh's sequential reads."""
+    """A file-like view of part of an index file, for Whoosh's sequential reads, each an ``os.pread``."""
 
-    def __init__(self, source: _Mapped | _Read, offset: int, length: int):
-        self._source, self._offset, self._length, self._position = source, offset, length, 0
+    def __init__(self, descriptor: int, offset: int, length: int):
+        self._descriptor, self._offset, self._length, self._position = descriptor, offset, length, 0
 
     def read(self, size: int | None = -1) -> bytes:
         left = self._length - self._position
         size = left if size is None or size < 0 else min(size, left)
-        data = self._source.fetch(self._offset + self._position, max(0, size))
+        data = os.pread(self._descriptor, max(0, size), self._offset + self._position)
         self._position += len(data)
         return data
 
@@ -212,51 +183,33 @@ class _Window:
 class _IndexFile(StructFile):
     """A file of the index, or a part of a compound file, read in place without copying it."""
 
-    def __init__(self, source: _Mapped | _Read, offset: int, length: int, name: str | None = None, onclose=None):
-        super().__init__(_Window(source, offset, length), name=name, onclose=onclose)
-        self._source, self._offset = source, offset
+    def __init__(self, descriptor: int, offset: int, length: int, name: str | None = None, onclose=None):
+        super().__init__(_Window(descriptor, offset, length), name=name, onclose=onclose)
+        self._descriptor, self._offset = descriptor, offset
 
     def get(self, position: int, length: int) -> bytes:
-        return self._source.fetch(self._offset + position, length)
+        return os.pread(self._descriptor, length, self._offset + position)
 
     def subset(self, offset: int, length: int, name: str | None = None) -> _IndexFile:
-        return _IndexFile(self._source, self._offset + offset, length, name or self._name)
+        return _IndexFile(self._descriptor, self._offset + offset, length, name or self._name)
 
 
 class _IndexStorage(FileStorage):
-    """An index folder opened for searching: mapped while small, read once large.
+    """An index folder opened for searching, its files read with ``os.pread``.
 
     Whoosh's own memory map copies each part of a compound segment into a
-    buffer of its own: a private copy of the index in every worker (217 MiB
-    at 20,000 articles, after the first query). Here nothing is copied. A
-    map is fastest (at 2,000 articles an uncached search took 7.3 ms mapped,
-    8.6 ms read), but every page a worker has touched counts in its resident
-    memory: 73 MiB more after 300 searches at 20,000. Read, the bytes stay in
-    the page cache, outside every worker. So an index of up to
-    MAPPED_INDEX_MB is mapped, and a larger one read.
+    buffer of its own: a private copy of the index in every worker. Read in
+    place, the bytes stay in the page cache that all workers share. Whoosh
+    reads them only to open a generation and for phrases and fuzzy matches:
+    ranking adds up the stored scores.
     """
 
     def __init__(self, folder: str):
         super().__init__(folder, supports_mmap=False, readonly=True)
-        # Whoosh's own files only (MAIN_*.seg, _MAIN_*.toc): ours beside them are read with pread, never mapped.
-        size = sum(entry.stat().st_size for entry in os.scandir(folder)
-                   if entry.is_file() and entry.name.lstrip("_").startswith(f"{index._DEF_INDEX_NAME}_"))
-        self._mapped = size <= MAPPED_INDEX_MB * 2**20
 
     def open_file(self, name: str, **kwargs) -> _IndexFile:
         descriptor = os.open(self._fpath(name), os.O_RDONLY)
-        try:
-            length = os.fstat(descriptor).st_size
-            source = _Mapped(descriptor) if self._mapped and length else _Read(descriptor)
-        except BaseException:
-            os.close(descriptor)
-            raise
-
-        def close(_):
-            source.close()
-            os.close(descriptor)
-
-        return _IndexFile(source, 0, length, name, onclose=close)
+        return _IndexFile(descriptor, 0, os.fstat(descriptor).st_size, name, onclose=lambda _: os.close(descriptor))
 
 
 @dataclass(frozen=True)
