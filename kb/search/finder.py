@@ -2,9 +2,10 @@
 
 Every article with any of the query's words (or their synonyms) is ranked by
 one BM25F score: an article lacking a word a question carries ("how do I",
-"is it possible") is not pushed below the ones that happen to have it. Unknown words are corrected against the articles' vocabulary first
-("refnud polcy" -> "refund policy"), and fuzzy matching is the last resort
-before an empty page. Results are cached per generation: shoppers ask the
+"is it possible") is not pushed below the ones that happen to have it.
+Unknown words are corrected against the articles' vocabulary first ("refnud
+polcy" -> "refund policy"), and fuzzy matching is the last resort before an
+empty page. Results are cached per generation: shoppers ask the
 same things, and a new generation starts with an empty cache.
 """
 from __future__ import annotations
