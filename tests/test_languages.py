@@ -138,6 +138,12 @@ def test_check_reports_missing_translations_once_per_language(german, runner):
             in result.output)
 
 
+def test_trailing_slash_under_a_language_prefix_redirects_to_the_address_without(german_client):
+    response = german_client.get("/de/articles/sendung-verfolgen/")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/de/articles/sendung-verfolgen"
+
+
 def test_check_reports_a_translation_updated_before_its_original_as_outdated(german, runner):
     german.article("track-your-order", "Track your order", "Now with a new section.", updated="2026-11-02")
     result = runner.invoke(args=["check"])
