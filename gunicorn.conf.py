@@ -44,8 +44,9 @@ def when_ready(server):
             app.jinja_env.get_template(name)
         started = time.perf_counter()
         rendered = prerender(app)
-        server.log.info("%d pages rendered ahead in %.1f s (%d KiB)", rendered, time.perf_counter() - started,
-                        pages_ahead(app).size // 1024)
+        if rendered:  # none without KB_BASE_URL: nothing worth a line
+            server.log.info("%d pages rendered ahead in %.1f s (%d KiB)", rendered, time.perf_counter() - started,
+                            pages_ahead(app).size // 1024)
         started = time.perf_counter()
         ahead = read_ahead(app)
         server.log.info("search index read ahead in %.1f s (%d MiB)", time.perf_counter() - started, ahead // 2**20)

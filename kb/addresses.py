@@ -9,7 +9,9 @@ moves between categories.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, redirect, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from kb.content import Article, Library
 from kb.languages import default_language, library_for, original_slug, prefix
@@ -52,6 +54,23 @@ def published_article(slug: str | None, language: str | None = None) -> Article 
         original = original_slug(slug or "", language)
         article = current_app.extensions["kb.library"].articles.get(original) if original else None
     return None if article is None or article.draft else article
+
+
+def without_trailing_slash() -> Response | None:
+    """A 308 from ``/articles/track-your-order/`` to the address without the slash, when that one is served.
+
+    Links pasted into mails and chats gain a slash now and then; the address
+    they meant must still open, and only one address of a page is canonical.
+    """
+    path = request.path
+    if not path.endswith("/") or not path.strip("/"):
+        return None
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(path.rstrip("/"), request.method)
+    except HTTPException:  # no page there either, or one that wants the slash (/de/)
+        return None
+    query = request.query_string.decode("latin-1")
+    return redirect(path.rstrip("/") + (f"?{query}" if query else ""), 308)
 
 
 @bp.route("/a/<int:article_id>")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -29,7 +29,7 @@ from kb.search.checks import check_search
 from kb.translations import load_languages, translation_problems
 
 STATIC_DIR = ROOT / "static"
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "brief", "json", "github")
 
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
@@ -242,9 +242,14 @@ def as_text(report: Report) -> str:
     return "\n".join([*map(str, report.problems), report.summary])
 
 
+def as_brief(report: Report) -> str:
+    """The text, with long lists summarised: what ``./dev serve`` shows at every start."""
+    return "\n".join([*(str(p.briefly()) for p in report.problems), report.summary])
+
+
 def as_json(report: Report) -> str:
     return json.dumps({"articles": report.articles, "errors": report.errors, "warnings": report.warnings,
-                       "problems": [asdict(p) for p in report.problems]}, indent=2)
+                       "problems": [p.as_dict() for p in report.problems]}, indent=2)
 
 
 def as_github(report: Report) -> str:
@@ -263,4 +268,4 @@ def _escape(text: str, property_value: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
-RENDERERS = {"text": as_text, "json": as_json, "github": as_github}
+RENDERERS = {"text": as_text, "brief": as_brief, "json": as_json, "github": as_github}

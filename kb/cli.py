@@ -16,7 +16,8 @@ from kb.search import rebuild
 @click.command("check")
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(FORMATS), default="text",
-              help="text for people, json for tools, github for GitHub Actions annotations.")
+              help="text for people, brief for start-up logs (long lists summarised), json for tools, "
+                   "github for GitHub Actions annotations.")
 @click.option("--since", metavar="REF", help="Also fail when a slug or section published at this git ref is gone.")
 @with_appcontext
 def check_command(path: Path | None, output: str, since: str | None) -> None:

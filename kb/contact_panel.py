@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app, render_template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kb.contact import opening_hours_text
 from kb.fragments import kept
@@ -35,6 +35,13 @@ def _render(now: dt.datetime) -> Markup:
     return Markup(render_template("_contact_channels.html", channels=contact.panel(now) if contact else []))
 
 
+def address_breaks(value: str) -> Markup:
+    """``value`` allowed to wrap after its "@" only: a narrow card shows "help@" over "alderandpine.example",
+    never "help@alderandpine.exa" over "mple" (a word is broken only when it is wider than the card)."""
+    return Markup("@<wbr>").join(escape(value).split("@"))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["contact_channels"] = channels
+    app.jinja_env.filters["address_breaks"] = address_breaks
     app.jinja_env.globals["opening_hours"] = opening_hours_text

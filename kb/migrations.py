@@ -7,6 +7,8 @@ the moment a ``db`` command is asked for.
 """
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask
 from flask.cli import ScriptInfo
@@ -18,6 +20,8 @@ MIGRATIONS_DIR = ROOT / "migrations"
 
 def _flask_migrate_group(ctx: click.Context) -> click.Group:
     """Set Flask-Migrate up on the app the command line loaded, and return its ``db`` group."""
+    # Alembic says at INFO which of its plugins it set up, seven lines at every `db upgrade`, that no one acts on.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     from flask_migrate import Migrate
     from flask_migrate.cli import db as commands
 

@@ -25,7 +25,7 @@ from kb.contact import load_contact
 from kb.content import (CATEGORIES_FILE, CONTACT_FILE, Article, Category, Library, alias_map, load_articles,
                         load_categories, load_library, related_articles)
 from kb.facts import Facts, load_facts
-from kb.languages import content_folder
+from kb.languages import content_folder, language_name
 from kb.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,9 @@ def translation_problems(default: Library, content_dir: Path) -> list[Problem]:
             problems.append(Problem(
                 f"{content_dir.name}/{language}", None,
                 f"missing translations: {len(untranslated)} of {len(default.published)} articles have no "
-                f"'{language}' version yet: {', '.join(a.slug for a in untranslated)}", level="warning"))
+                f"'{language}' version yet: {', '.join(a.slug for a in untranslated)}", level="warning",
+                brief=f"{len(untranslated)} {'article has' if len(untranslated) == 1 else 'articles have'} no "
+                      f"{language_name(language, 'en')} translation; `flask --app kb check` lists them"))
     for stale in outdated(default, content_dir):
         line, column = stale.translation.where("updated")
         problems.append(Problem(stale.translation.path, line, f"outdated translation of '{stale.original.slug}': "

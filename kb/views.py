@@ -11,13 +11,15 @@ from kb import api
 from kb.content import Library
 from kb.extensions import db
 from kb.feedback import feedback_state
-from kb.addresses import published_article
+from kb.addresses import published_article, without_trailing_slash
 from kb.fragments import FragmentCache
 from kb.languages import (article_in, current_language, default_language, home_follows_browser, library_for,
                           localized, original_slug)
 from kb.insights.access import is_editor
 from kb.pageviews import count_view, is_robot
 from kb.search import current_search, normalize
+from kb.search.engine import term
+from kb.search.query import droppable, split
 from kb.searchlog import record_search
 from kb.shared_pages import render_shared
 
@@ -151,11 +153,36 @@ def _instant_status(results) -> str:
 def _page_not_found(error: HTTPException):
     if request.path.startswith(api.PREFIX + "/"):  # an API address no route matched, such as one with a newline
         return api.json_error(error)
-    words = request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
-    hits = current_search().search(words, per_page=SUGGESTIONS).hits if words else ()
-    suggestions = [article for hit in hits if (article := published_article(hit.slug, current_language()))]
+    redirected = without_trailing_slash()
+    if redirected:
+        return redirected
+    suggestions = _named_by(request.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " "))
     return render_template("error.html", code=404, title=gettext("Sorry, we can’t find that page"),
-                           suggestions=suggestions), 404
+                           suggestions=suggestions or library().featured()[:SUGGESTIONS],
+                           popular=not suggestions), 404
+
+
+def _named_by(words: str) -> list:
+    """The articles a missing address's words name ("track my order"), searched as a shopper would.
+
+    A search also finds articles that only mention a word in passing
+    ("no such thing" finds "the most important thing you can do" about
+    sleeping bags): a suggestion must have one of the words, as typed or
+    corrected, in its title, summary or tags.
+    """
+    language = current_language()
+    results = current_search().search(words, per_page=SUGGESTIONS)
+    wanted = _terms(results.showing or words, language)
+    found = (published_article(hit.slug, language) for hit in results.hits)
+    return [article for article in found
+            if article and wanted & _terms(" ".join([article.title, article.summary, *article.tags]), language)]
+
+
+def _terms(text: str, language: str) -> set[str]:
+    """The indexed forms of the words that carry meaning ("Tracking my orders" -> track, order)."""
+    words = split(text).words
+    stop = droppable(words, language)
+    return {term(word, language) for word in words if word not in stop} - {""}
 
 
 def _server_error(error: Exception):

@@ -138,6 +138,20 @@ def test_check_reports_missing_translations_once_per_language(german, runner):
             in result.output)
 
 
+def test_brief_check_for_start_up_logs_counts_missing_translations_instead_of_listing_them(german, runner):
+    result = runner.invoke(args=["check", "--format", "brief"])
+    assert result.exit_code == 0, result.output
+    assert ("articles/de: warning: 1 article has no German translation; `flask --app kb check` lists them\n"
+            in result.output)
+    assert "refund-times" not in result.output
+
+
+def test_trailing_slash_under_a_language_prefix_redirects_to_the_address_without(german_client):
+    response = german_client.get("/de/articles/sendung-verfolgen/")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/de/articles/sendung-verfolgen"
+
+
 def test_check_reports_a_translation_updated_before_its_original_as_outdated(german, runner):
     german.article("track-your-order", "Track your order", "Now with a new section.", updated="2026-11-02")
     result = runner.invoke(args=["check"])

@@ -84,6 +84,27 @@ def test_unknown_page_is_a_friendly_404_with_search_and_suggestions(client):
     assert 'href="/articles/track-your-order"' in page
 
 
+def test_missing_article_whose_words_name_no_article_suggests_popular_answers(content, make_app):
+    content.article("caring-for-tents", "Caring for tents", "The most important thing is to dry your tent.",
+                    summary="Keep a tent dry and clean.")
+    page = make_app().test_client().get("/articles/no-such-thing").get_data(as_text=True)
+    assert "Popular answers" in page and 'href="/articles/track-your-order"' in page  # the featured article
+    assert "Were you looking for one of these?" not in page and "/articles/caring-for-tents" not in page
+
+
+@pytest.mark.parametrize("path, target", [("/articles/track-your-order/", "/articles/track-your-order"),
+                                          ("/categories/orders-and-shipping/?page=2",
+                                           "/categories/orders-and-shipping?page=2")])
+def test_address_with_a_trailing_slash_redirects_to_the_one_without(client, path, target):
+    response = client.get(path)
+    assert response.status_code == 308
+    assert response.headers["Location"] == target
+
+
+def test_trailing_slash_on_an_address_that_does_not_exist_is_still_not_found(client):
+    assert client.get("/nowhere/").status_code == 404
+
+
 @pytest.mark.parametrize("path", ["/", "/categories/orders-and-shipping", "/articles/track-your-order",
                                   "/search?q=x", "/nowhere"])
 def test_contact_panel_is_on_every_page(client, path, tuesday_afternoon):

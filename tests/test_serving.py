@@ -1,13 +1,17 @@
 """Serving under gunicorn: workers forked from a master that loaded the app (preload_app)."""
 from __future__ import annotations
 
+import gc
 import json
+import logging
 import os
+import runpy
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -83,3 +87,38 @@ def test_gunicorn_workers_forked_from_the_loaded_master_serve_pages_and_the_data
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_a_start_with_no_page_to_render_ahead_does_not_log_a_count_of_none(app, caplog):
+    caplog.set_level(logging.INFO)
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    master = SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app),
+                             log=logging.getLogger("gunicorn.error"))
+    try:
+        hooks["when_ready"](master)  # without KB_BASE_URL nothing is rendered ahead
+    finally:
+        gc.unfreeze()
+    assert "search index read ahead" in caplog.text
+    assert "rendered ahead" not in caplog.text
+
+
+def test_migrating_logs_the_migrations_not_alembics_plugins(tmp_path, content, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test", "KB_CONTENT_DIR": str(content.root),
+           "KB_INDEX_DIR": str(tmp_path / "index")}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True)
+    assert "Running upgrade" in result.stderr
+    assert "alembic.runtime.plugins" not in result.stderr + result.stdout
+
+
+def test_serving_on_a_port_already_taken_says_so_once_and_fails(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run([str(ROOT / "dev"), "serve"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "KB_HOST": "127.0.0.1", "KB_PORT": str(port)})
+    assert result.returncode == 1
+    assert result.stdout == ""  # no "Serving the help center at ..." first
+    assert result.stderr == (f"Cannot serve at http://127.0.0.1:{port}: address already in use. Is the help center "
+                             f"already running? Stop it, or pick another port: KB_PORT={port + 1} ./dev serve\n")
