@@ -82,6 +82,8 @@ def _defaults(instance_path: str) -> dict:
         # The editors' insights page (README "Insights"); no password: nobody can log in.
         "KB_EDITOR_PASSWORD": env.get("KB_EDITOR_PASSWORD", ""),
         "KB_EDITOR_LOGIN_RATE_LIMIT": env.get("KB_EDITOR_LOGIN_RATE_LIMIT", "5 per minute"),
+        # The largest request body read (a vote with a 1,000-character comment is under 13 KB); larger: 413.
+        "KB_MAX_REQUEST_BYTES": int(env.get("KB_MAX_REQUEST_BYTES", str(16 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Votes and comments: see README "Was this helpful?".

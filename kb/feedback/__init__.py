@@ -21,7 +21,7 @@ from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirec
 from flask_babel import format_decimal, gettext, lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.validators import AnyOf, InputRequired, Length
 
@@ -51,6 +51,7 @@ UNAVAILABLE = lazy_gettext("Sorry, we couldn’t record your vote right now. Ple
 TOO_MANY = lazy_gettext("You’ve sent a lot of feedback in a short time. Please wait a minute and try again.")
 EXPIRED = lazy_gettext("This form has expired or didn’t come from our page. Reload the page and try again.")
 CHOOSE = lazy_gettext("Choose Yes or No.")
+TOO_LONG = lazy_gettext("What you sent is too long for this form. Shorten your comment and try again.")
 
 
 def _unix_newlines(text: str | None) -> str | None:
@@ -224,11 +225,13 @@ def _confirm_first_vote(slug: str):
 
 
 @bp.errorhandler(400)
+@bp.errorhandler(413)
 @bp.errorhandler(429)
 @bp.errorhandler(503)
 def _refused(error: HTTPException):
     """Refusals as the sender can read them: JSON for the script, a short page for a plain form."""
-    message = str({CSRFError: EXPIRED, RateLimited: TOO_MANY}.get(type(error), error.description))
+    message = str({CSRFError: EXPIRED, RateLimited: TOO_MANY, RequestEntityTooLarge: TOO_LONG}.get(
+        type(error), error.description))
     if isinstance(error, CSRFError):
         log.info("feedback refused: %s", error.description)
     if _wants_json():
