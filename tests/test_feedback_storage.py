@@ -37,7 +37,7 @@ def test_db_upgrade_creates_the_tables_the_models_describe(make_app):
 
 def test_one_vote_per_visitor_and_article_is_a_database_constraint(app):
     now = dt.datetime.now(dt.timezone.utc)
-    row = dict(article_slug="track-your-order", visitor_id="v1", address_hash="h", helpful=True, reasons="",
+    row = dict(article_slug="track-your-order", visitor_id="v1", helpful=True, reasons="",
                source_hash="s", created_at=now, updated_at=now)
     with app.app_context():
         db.session.add(Vote(**row))

@@ -28,7 +28,7 @@ from wtforms.validators import AnyOf, InputRequired, Length
 from kb.addresses import published_article
 from kb.content import Article
 from kb.extensions import db
-from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tallies, visitor_vote
+from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, record_vote, tallies, visitor_vote
 from kb.languages import current_language, localized
 from kb.feedback.visitors import (address_hash, has_form_session, new_visitor_id, page_csrf_token,
                                   remember_visitor, visitor_from_cookie)
@@ -176,10 +176,10 @@ def vote(slug: str):
         abort(400, description=next(iter(form.errors.values()))[0])
     ballot = form.ballot()
     visitor = visitor_from_cookie()
-    voter = Voter(visitor or new_visitor_id(), address_hash(request.remote_addr or ""), visitor is not None)
-    limit = ClientLimit("feedback", voter.address_hash, current_app.config["KB_FEEDBACK_RATE_LIMIT"])
+    visitor_id = visitor or new_visitor_id()
+    limit = ClientLimit("feedback", address_hash(request.remote_addr or ""), current_app.config["KB_FEEDBACK_RATE_LIMIT"])
     try:
-        tally = record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit,
+        tally = record_vote(article, ballot, visitor_id, current_app.extensions["kb.content_commit"], limit,
                             current_language())
     except sa.exc.SQLAlchemyError as error:
         log.warning("vote on %s not recorded (%s): %s", slug, type(error).__name__, error)
@@ -192,7 +192,7 @@ def vote(slug: str):
         flash(message, "feedback")
         response = redirect(url_for("site.article", slug=slug, _anchor="feedback"), 303)
     if visitor is None:
-        remember_visitor(response, voter.visitor_id)
+        remember_visitor(response, visitor_id)
     return response
 
 

@@ -1,11 +1,11 @@
 """Who is voting, without knowing who they are.
 
 A visitor is a random id in a signed cookie (``kb_visitor``), set with their
-first vote. Clearing cookies makes a new visitor, so each vote also keeps a
-salted hash of the client address: an HMAC-SHA256 keyed with a key derived
-from SECRET_KEY. The raw address is never stored; the hash cannot be turned
-back into an address without SECRET_KEY, and it matches across nodes because
-they share SECRET_KEY.
+first vote; a shopper who clears cookies is a new visitor and may vote again.
+The client address only keys the rate limit, as a salted hash: an
+HMAC-SHA256 keyed with a key derived from SECRET_KEY, so the limit's
+counters never hold an address, and every node (sharing SECRET_KEY) counts
+one address alike.
 """
 from __future__ import annotations
 
