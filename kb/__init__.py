@@ -77,6 +77,8 @@ def _defaults(instance_path: str) -> dict:
             r"(?i)(?<![\w-])(?:(?:ap-?)?\d{6,12}|[a-z]{2}\d{9}[a-z]{2}|1z[0-9a-z]{16})(?![\w-])"),
         "KB_TRACKING_ARTICLE": env.get("KB_TRACKING_ARTICLE", "track-your-order"),
         "KB_BASE_URL": env.get("KB_BASE_URL", ""),
+        # Whoever sends it as a bearer token sees why /healthz failed (README "Running in production").
+        "KB_HEALTH_TOKEN": env.get("KB_HEALTH_TOKEN", ""),
         "KB_CORS_ORIGINS": tuple(env.get("KB_CORS_ORIGINS", "").split()),
         "KB_API_RATE_LIMIT": env.get("KB_API_RATE_LIMIT", "120 per minute"),
         # The editors' insights page (README "Insights"); no password: nobody can log in.
