@@ -20,6 +20,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -59,6 +60,11 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def insert_on_conflict(table: sa.Table, dialect: str) -> sa.Insert:
+    """INSERT that can say ON CONFLICT (an upsert), which SQLite and PostgreSQL spell the same way."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @contextmanager
@@ -191,6 +197,7 @@ def init_app(app: Flask) -> None:
     touching the database.
     """
     from kb import bodies, feedback, ratelimit, searchlog  # noqa: F401  (models on db.metadata, storage scheme)
+    from kb.insights import logins  # noqa: F401  (editors' sessions and login failures on db.metadata)
 
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(app.config["DATABASE_URL"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)

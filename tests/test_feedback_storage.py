@@ -15,7 +15,7 @@ from kb.ratelimit import DatabaseStorage
 from kb.searchlog import SearchLog, record_search
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-TABLES = {"votes", "comments", "search_log", "rate_limits"}
+TABLES = {"votes", "comments", "search_log", "rate_limits", "editor_generation", "login_failures"}
 
 
 def table_names(app) -> set[str]:

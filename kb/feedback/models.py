@@ -14,11 +14,10 @@ import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.content import Article
-from kb.extensions import db, write_transaction
+from kb.extensions import db, insert_on_conflict, write_transaction
 from kb.ratelimit import ClientLimit
 
 SLUG_CHARS = 200
@@ -84,16 +83,11 @@ VOTE_FIELDS = ("article_slug", "visitor_id", "helpful", "reasons", "source_hash"
 CHANGED_BY_A_NEW_ANSWER = ("helpful", "source_hash", "content_commit", "updated_at", "language")
 
 
-def _insert(table: sa.Table, dialect: str) -> sa.Insert:
-    """INSERT that can say ON CONFLICT, which SQLite and PostgreSQL spell the same way."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 @functools.cache
 def _upsert_vote(dialect: str, replace_reasons: bool) -> sa.Insert:
     """The vote's upsert, built once per database kind: building it costs more than running it."""
     table = Vote.__table__
-    insert = _insert(table, dialect).values({name: sa.bindparam(name) for name in VOTE_FIELDS})
+    insert = insert_on_conflict(table, dialect).values({name: sa.bindparam(name) for name in VOTE_FIELDS})
     changed = CHANGED_BY_A_NEW_ANSWER + (("reasons",) if replace_reasons else ())
     return insert.on_conflict_do_update(
         index_elements=[table.c.article_slug, table.c.visitor_id],
@@ -107,7 +101,7 @@ def _save_comment(connection: sa.Connection, vote_id: int, article_slug: str, te
     if not text:
         connection.execute(sa.delete(table).where(table.c.vote_id == vote_id))
         return
-    insert = _insert(table, connection.dialect.name).values(vote_id=vote_id, article_slug=article_slug, body=text,
+    insert = insert_on_conflict(table, connection.dialect.name).values(vote_id=vote_id, article_slug=article_slug, body=text,
                                                            created_at=now, updated_at=now)
     connection.execute(insert.on_conflict_do_update(index_elements=[table.c.vote_id],
                                                     set_={"body": text, "updated_at": now}))

@@ -18,6 +18,8 @@ from flask import Response, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, Signer
 
+from kb.sessions import secure_cookies
+
 COOKIE = "kb_visitor"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 PAGE_TOKEN = "kb_page_csrf"
@@ -44,7 +46,7 @@ def new_visitor_id() -> str:
 
 def remember_visitor(response: Response, visitor_id: str) -> None:
     response.set_cookie(COOKIE, _signer().sign(visitor_id).decode(), max_age=COOKIE_MAX_AGE,
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+                        httponly=True, samesite="Lax", secure=secure_cookies(current_app))
 
 
 def address_hash(address: str) -> str:
