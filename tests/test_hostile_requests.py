@@ -28,13 +28,16 @@ def refusal(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", [f"/articles/{ARTICLE}/feedback", f"/de/articles/{ARTICLE}/feedback"])
-def test_a_comment_sent_as_a_file_is_refused_with_a_clear_message(app, path):
+@pytest.mark.parametrize("path, message", [
+    (f"/articles/{ARTICLE}/feedback", "The field “comment” was sent as a file; this form takes text only."),
+    (f"/de/articles/{ARTICLE}/feedback", "Das Feld „comment“ wurde als Datei gesendet; dieses Formular nimmt nur Text an."),
+])
+def test_a_comment_sent_as_a_file_is_refused_with_a_clear_message(app, path, message):
     shopper = Shopper(app)
     response = shopper.client.post(path, data={"csrf_token": shopper.token(), "helpful": "no", "details": "1",
                                                "comment": (io.BytesIO(b"my note"), "note.txt")})
     assert response.status_code == 400
-    assert str(escape("The field “comment” was sent as a file; this form takes text only.")) in refusal(response)
+    assert str(escape(message)) in refusal(response)
     assert stored_votes(app) == []
 
 
