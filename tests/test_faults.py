@@ -141,6 +141,19 @@ def test_broken_content_files_are_skipped_and_everything_else_is_served(content,
     assert "bad-yaml.md" in caplog.text and "latin1.md" in caplog.text
 
 
+def test_an_article_linked_from_outside_the_content_folder_is_never_served(content, make_app, tmp_path, caplog):
+    outside = tmp_path / "private" / "x.md"
+    outside.parent.mkdir()
+    outside.write_text("---\ntitle: Private notes\n---\nNot for shoppers: the staff discount code.\n")
+    (content.root / "orders-and-shipping" / "x.md").symlink_to(outside)
+    client = make_app().test_client()
+    assert client.get("/articles/x").status_code == 404
+    assert "Private notes" not in client.get("/categories/orders-and-shipping").get_data(as_text=True)
+    assert client.get("/api/v1/articles/x").status_code == 404
+    assert "Private notes" not in client.get("/search", query_string={"q": "staff discount"}).get_data(as_text=True)
+    assert f"articles/orders-and-shipping/x.md: error: cannot be read: it is a symbolic link to {outside}" in caplog.text
+
+
 # -- the index disk ----------------------------------------------------------------------------------------
 
 @pytest.fixture
