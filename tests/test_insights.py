@@ -183,6 +183,13 @@ def test_logging_out_ends_every_editors_session_at_once(editors_app, editor):
     assert colleague.client.get("/insights").status_code == 200
 
 
+def test_a_visitor_who_is_not_an_editor_cannot_log_the_editors_out(editors_app, editor):
+    visitor = Shopper(editors_app)
+    answer = visitor.client.post("/insights/logout", data={"csrf_token": visitor.token()})
+    assert answer.status_code == 303
+    assert editor.client.get("/insights").status_code == 200
+
+
 @pytest.mark.parametrize("base_url, scheme, secure", [
     ("", "http", False), ("", "https", True), ("https://help.shop.example", "http", True),
 ])
@@ -226,6 +233,10 @@ def test_wrong_passwords_from_one_address_make_it_wait_longer_each_time(make_app
     assert editor.log_in().status_code == 303
     assert "editor login failed from 127.0.0.1: 4 wrong passwords in a row from this address" in caplog.text
     assert "guess" not in caplog.text
+
+
+def test_the_wait_stops_growing_at_fifteen_minutes():
+    assert [logins.PER_ADDRESS.wait(n) for n in (2, 3, 4, 12, 13, 10_000_000)] == [0, 2, 4, 900, 900, 900]
 
 
 def test_wrong_passwords_spread_over_many_addresses_make_the_account_wait(make_app, clock):

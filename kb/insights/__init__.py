@@ -204,6 +204,9 @@ def _try_password(target: str):
 
 @bp.post("/logout")
 def logout():
+    """An editor's log-out ends every editor's session; anyone else's only leaves their own session."""
+    if not access.is_editor():
+        return redirect(url_for("site.home"), 303)
     try:
         access.log_out()
     except sa.exc.SQLAlchemyError as error:

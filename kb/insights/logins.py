@@ -9,10 +9,10 @@ share this one login.
 
 Wrong passwords are counted per client address and for the editors' account
 as a whole (guesses spread over many addresses), in the database so every
-worker and node sees them. After ``FREE_TRIES`` failures in a row the next
-try must wait, twice as long after each further failure, up to
-``LONGEST_WAIT``; a right password clears the address's and the account's
-count. Failures are forgotten a day after the last one.
+worker and node sees them. After a few failures in a row (``PER_ADDRESS``,
+``PER_ACCOUNT``) the next try must wait, twice as long after each further
+failure, up to ``LONGEST_WAIT``; a right password clears the address's and
+the account's count. Failures are forgotten a day after the last one.
 """
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ class Allowance:
     def wait(self, failures: int) -> float:
         if failures < self.free_tries:
             return 0.0
-        return min(LONGEST_WAIT, self.first_wait * 2 ** (failures - self.free_tries))
+        doublings = min(failures - self.free_tries, LONGEST_WAIT.bit_length())  # past it, the wait is the longest
+        return min(LONGEST_WAIT, self.first_wait * 2 ** doublings)
 
 
 PER_ADDRESS = Allowance(free_tries=3, first_wait=2)
