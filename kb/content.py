@@ -21,8 +21,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from kb.contact import Contact, load_contact
 from kb.facts import Fact, Facts, load_facts, substitute, used
-from kb.names import (SLUG, SLUG_RULE, case_clashes, first_control_character, name_problem, read_inside,
-                      shown, suggested_slug)
+from kb.names import address_problem, case_clashes, first_control_character, name_problem, read_inside, shown
 from kb.problems import Problem
 from kb.render import Heading, RenderError, plain_text, render_markdown
 
@@ -505,6 +504,9 @@ def load_categories(content_dir: Path) -> tuple[tuple[Category, ...], list[Probl
         if not isinstance(entry, dict) or not entry.get("slug") or not entry.get("title"):
             problems.append(Problem(name, None, f"category #{number} needs at least 'slug' and 'title'"))
             continue
+        if wrong := address_problem("category slug", str(entry["slug"])):
+            problems.append(Problem(name, None, wrong))
+            continue
         order = entry.get("order", number)
         if isinstance(order, bool) or not isinstance(order, int):
             problems.append(Problem(name, None, f"category '{entry['slug']}': 'order' should be a whole number"))
@@ -522,12 +524,9 @@ def alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Proble
     aliases, problems = {}, []
     for article in articles.values():
         for alias in article.aliases:
-            if not SLUG.fullmatch(alias):
+            if wrong := address_problem("alias", alias):
                 line, column = article.where("aliases")
-                better = suggested_slug(alias)
-                problems.append(Problem(article.path, line, f"alias '{shown(alias)}' is not an address: "
-                                                            + (f"write '{better}'" if better else f"use {SLUG_RULE}"),
-                                        column=column))
+                problems.append(Problem(article.path, line, wrong, column=column))
                 continue
             if alias in articles or alias in aliases:
                 owner = alias if alias in articles else aliases[alias]

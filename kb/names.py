@@ -58,6 +58,14 @@ def name_problem(stem: str) -> str | None:
     return f"the file name '{stem}.md' is not an address: {advice} ({SLUG_RULE})"
 
 
+def address_problem(what: str, text: str) -> str | None:
+    """Why an alias or a topic's slug cannot be an address, with the one to write; None when it can."""
+    if SLUG.fullmatch(text):
+        return None
+    better = suggested_slug(text)
+    return f"{what} '{shown(text)}' is not an address: " + (f"write '{better}'" if better else f"use {SLUG_RULE}")
+
+
 def suggested_slug(stem: str) -> str | None:
     """The name as an address (``Gift Cards & Vouchers!`` -> ``gift-cards-vouchers``), or None when
     a letter has no plain a-z form (Cyrillic, say), where any guess could be wrong."""

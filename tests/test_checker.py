@@ -94,6 +94,8 @@ def lines_for(runner, name):
     ("orders-and-shipping/old-names.md", "---\ntitle: Old names\naliases: [Where Is My Order]\n---\nBody\n",
      "articles/orders-and-shipping/old-names.md:3:10: error: alias 'Where Is My Order' is not an address: "
      "write 'where-is-my-order'"),
+    ("categories.yml", "- slug: Gift Cards\n  title: Gift cards\n",
+     "articles/categories.yml: error: category slug 'Gift Cards' is not an address: write 'gift-cards'"),
 ])
 def test_check_reports_each_broken_file_at_its_line_and_column(runner, content, relative, text, expected):
     content.write(relative, text)
