@@ -235,6 +235,29 @@ def test_wrong_passwords_from_one_address_make_it_wait_longer_each_time(make_app
     assert "guess" not in caplog.text
 
 
+def test_guesses_sent_at_once_from_many_addresses_still_wait_their_turn(make_app, clock):
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD)
+    guessers = []
+    for n in range(20):
+        guesser = Editor(app)
+        guesser.client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        page = guesser.client.get("/insights/login").get_data(as_text=True)
+        guessers.append((guesser, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)))
+    statuses, start = [], threading.Barrier(len(guessers))
+
+    def guess(guesser, token):
+        start.wait()
+        statuses.append(guesser.client.post("/insights/login", data={"csrf_token": token, "password": "guess"})
+                        .status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in guessers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 10 + [429] * 10
+
+
 def test_the_wait_stops_growing_at_fifteen_minutes():
     assert [logins.PER_ADDRESS.wait(n) for n in (2, 3, 4, 12, 13, 10_000_000)] == [0, 2, 4, 900, 900, 900]
 

@@ -188,17 +188,16 @@ def login():
 def _try_password(target: str):
     """Log in with the right password, unless this address or the account must wait after wrong ones."""
     address = request.remote_addr or ""
-    wait = logins.seconds_to_wait(address)
-    if wait > 0:
+    counted = logins.attempt(address)
+    if counted.wait > 0:
         return render_template("insights_login.html", enabled=True, target=target,
-                               error=WAIT.format(seconds=math.ceil(wait))), 429
+                               error=WAIT.format(seconds=math.ceil(counted.wait))), 429
     if access.password_matches(request.form.get("password", "")):
         logins.forget_failures(address)
         access.log_in()
         return redirect(target, 303)
-    mine, everyone = logins.count_failure(address)
     log.warning("editor login failed from %s: %d wrong passwords in a row from this address, %d in all",
-                address, mine, everyone)
+                address, counted.in_a_row, counted.in_all)
     return render_template("insights_login.html", enabled=True, target=target, error=WRONG_PASSWORD), 401
 
 

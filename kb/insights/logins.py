@@ -73,52 +73,56 @@ def current_generation() -> int:
 
 def end_every_session() -> None:
     """Logging out: every session carrying the current generation (or an older one) stops counting."""
+    table = EditorGeneration.__table__
     with write_transaction() as connection:
-        connection.execute(_upsert(connection.dialect.name, EditorGeneration.__table__, ["id"],
-                                   {"id": 1, "generation": 1},
-                                   {"generation": EditorGeneration.__table__.c.generation + 1}))
+        insert = insert_on_conflict(table, connection.dialect.name).values(id=1, generation=1)
+        connection.execute(insert.on_conflict_do_update(index_elements=[table.c.id],
+                                                        set_={"generation": table.c.generation + 1}))
 
 
 def _address_key(address: str) -> str:
     return f"address/{address}"
 
 
-def seconds_to_wait(address: str) -> float:
-    """How long this address must wait before its next try: the longer of its own wait and the account's."""
-    now = time.time()
-    with db.engine.connect() as connection:
-        rows = connection.execute(sa.select(LoginFailure.key, LoginFailure.failures, LoginFailure.last_failed_at)
-                                  .where(LoginFailure.key.in_([_address_key(address), ACCOUNT]))).all()
-    waits = [0.0]
-    for key, failures, last in rows:
-        if now - last < FORGET_AFTER:
-            allowance = PER_ACCOUNT if key == ACCOUNT else PER_ADDRESS
-            waits.append(last + allowance.wait(failures) - now)
-    return max(waits)
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt as counted: refused while ``wait`` > 0, else counted as wrong until proved right."""
+
+    wait: float  # seconds before this address may try again
+    in_a_row: int = 0  # wrong passwords from this address, this attempt included
+    in_all: int = 0  # wrong passwords from every address, this attempt included
 
 
-def count_failure(address: str) -> tuple[int, int]:
-    """One more wrong password from ``address``; returns the failures in a row (this address's, the account's)."""
+def attempt(address: str) -> Attempt:
+    """Refuse a try while this address or the account must wait; otherwise count it as a wrong password.
+
+    Counted before the password is compared, in one transaction holding the
+    address's and the account's rows, so guesses sent at once from many
+    addresses still wait their turn (``forget_failures`` undoes the count
+    when the password was right).
+    """
     now = time.time()
+    allowances = {_address_key(address): PER_ADDRESS, ACCOUNT: PER_ACCOUNT}
     table = LoginFailure.__table__
-    counted = []
     with write_transaction() as connection:
-        for key in (_address_key(address), ACCOUNT):
-            forgotten = table.c.last_failed_at < now - FORGET_AFTER
-            upsert = _upsert(connection.dialect.name, table, ["key"], {"key": key, "failures": 1, "last_failed_at": now},
-                             {"failures": sa.case((forgotten, 1), else_=table.c.failures + 1), "last_failed_at": now})
-            counted.append(connection.execute(upsert.returning(table.c.failures)).scalar_one())
+        connection.execute(insert_on_conflict(table, connection.dialect.name).values(
+            [{"key": key, "failures": 0, "last_failed_at": 0.0} for key in allowances]).on_conflict_do_nothing())
+        rows = connection.execute(sa.select(table.c.key, table.c.failures, table.c.last_failed_at)
+                                  .where(table.c.key.in_(allowances)).with_for_update()).all()
+        failures = {key: 0 if now - last >= FORGET_AFTER else count for key, count, last in rows}
+        wait = max(last + allowances[key].wait(failures[key]) - now for key, _count, last in rows)
+        if wait > 0:
+            return Attempt(wait)
+        for key in allowances:
+            connection.execute(sa.update(table).where(table.c.key == key)
+                               .values(failures=failures[key] + 1, last_failed_at=now))
         if random.random() < PRUNE_CHANCE:
             connection.execute(sa.delete(table).where(table.c.last_failed_at < now - FORGET_AFTER))
-    return counted[0], counted[1]
+    return Attempt(0.0, failures[_address_key(address)] + 1, failures[ACCOUNT] + 1)
 
 
 def forget_failures(address: str) -> None:
-    """The right password: this address and the account start afresh."""
+    """The right password: this address and the account start afresh (this attempt's count included)."""
     with write_transaction() as connection:
         connection.execute(sa.delete(LoginFailure).where(LoginFailure.key.in_([_address_key(address), ACCOUNT])))
 
-
-def _upsert(dialect: str, table: sa.Table, keys: list[str], values: dict, changes: dict) -> sa.Insert:
-    insert = insert_on_conflict(table, dialect).values(values)
-    return insert.on_conflict_do_update(index_elements=[table.c[key] for key in keys], set_=changes)
