@@ -21,7 +21,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from kb.contact import Contact, load_contact
 from kb.facts import Fact, Facts, load_facts, substitute, used
-from kb.names import address_problem, case_clashes, first_control_character, name_problem, read_inside, shown
+from kb.names import address_problem, case_clashes, control_characters, name_problem, read_inside, shown
 from kb.problems import Problem
 from kb.render import Heading, RenderError, plain_text, render_markdown
 
@@ -266,10 +266,11 @@ def _text_problems(values: dict, positions: dict, name: str) -> list[Problem]:
     problems = []
     for key, value in values.items():
         line, column = positions.get(key, (None, None))
-        character = first_control_character(" ".join(_strings(value)))
-        if character:
-            problems.append(Problem(name, line, f"'{key}' holds the control character {character}: remove it",
-                                    column=column))
+        found = control_characters(" ".join(_strings(value)))
+        if found:
+            what = "the control character" if len(found) == 1 else "the control characters"
+            problems.append(Problem(name, line, f"'{key}' holds {what} {', '.join(found)}: remove "
+                                                + ("it" if len(found) == 1 else "them"), column=column))
     title = values.get("title")
     if isinstance(title, str) and len(title.strip()) > MAX_TITLE_CHARS:
         line, column = positions.get("title", (None, None))

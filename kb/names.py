@@ -85,10 +85,9 @@ def _describe(char: str) -> str:
     return f"U+{ord(char):04X} {unicodedata.name(char, CONTROL_NAMES.get(char, 'CONTROL'))}"
 
 
-def first_control_character(text: str) -> str | None:
-    """The first control character in ``text``, described (``U+001B ESCAPE``), or None."""
-    found = CONTROL.search(text)
-    return _describe(found.group()) if found else None
+def control_characters(text: str) -> list[str]:
+    """Each control character in ``text`` once, described (``U+001B ESCAPE``)."""
+    return [_describe(char) for char in dict.fromkeys(CONTROL.findall(text))]
 
 
 def case_clashes(stems_and_names: list[tuple[str, str]]) -> list[tuple[str, str]]:

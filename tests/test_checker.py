@@ -75,8 +75,8 @@ def lines_for(runner, name):
      "articles/orders-and-shipping/long-title.md:2:8: error: 'title' is 4,899 characters long; keep it to 200 and "
      "put the rest in 'summary' or the body"),
     ("orders-and-shipping/escape.md", "---\ntitle: \"Bell\\a and \\e escape\"\n---\nBody\n",
-     "articles/orders-and-shipping/escape.md:2:8: error: 'title' holds the control character U+0007 BELL: "
-     "remove it"),
+     "articles/orders-and-shipping/escape.md:2:8: error: 'title' holds the control characters U+0007 BELL, "
+     "U+001B ESCAPE: remove them"),
     ("orders-and-shipping/hidden.md", "---\ntitle: Hidden\ntags: [ok, \"r\u202etl\"]\n---\nBody\n",
      "articles/orders-and-shipping/hidden.md:3:7: error: 'tags' holds the control character "
      "U+202E RIGHT-TO-LEFT OVERRIDE: remove it"),
