@@ -231,7 +231,8 @@ def test_wrong_passwords_from_one_address_make_it_wait_longer_each_time(make_app
     assert "Wait 4 seconds" in editor.log_in().get_data(as_text=True)
     clock.now += 4
     assert editor.log_in().status_code == 303
-    assert "editor login failed from 127.0.0.1: 4 wrong passwords in a row from this address" in caplog.text
+    assert "editor login failed from 127.0.0.1 (wrong passwords in a row: 4 from this address, 4 from all)" \
+        in caplog.text
     assert "guess" not in caplog.text
 
 

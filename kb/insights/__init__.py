@@ -196,7 +196,7 @@ def _try_password(target: str):
         logins.forget_failures(address)
         access.log_in()
         return redirect(target, 303)
-    log.warning("editor login failed from %s: %d wrong passwords in a row from this address, %d in all",
+    log.warning("editor login failed from %s (wrong passwords in a row: %d from this address, %d from all)",
                 address, counted.in_a_row, counted.in_all)
     return render_template("insights_login.html", enabled=True, target=target, error=WRONG_PASSWORD), 401
 
