@@ -41,7 +41,8 @@ def _refuse_bad_form() -> None:
     repeated = next((name for name, values in request.form.lists() if len(values) > 1 and name not in LIST_FIELDS),
                     None)
     if repeated is not None:
-        abort(400, description=gettext("The field “%(name)s” was sent more than once; send it once.", name=repeated))
+        abort(400, description=gettext("The field “%(name)s” was sent more than once; send it once.",
+                                       name=repeated))
 
 
 def _is_utf8(body: bytes) -> bool:

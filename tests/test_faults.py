@@ -151,7 +151,8 @@ def test_an_article_linked_from_outside_the_content_folder_is_never_served(conte
     assert "Private notes" not in client.get("/categories/orders-and-shipping").get_data(as_text=True)
     assert client.get("/api/v1/articles/x").status_code == 404
     assert "Private notes" not in client.get("/search", query_string={"q": "staff discount"}).get_data(as_text=True)
-    assert f"articles/orders-and-shipping/x.md: error: cannot be read: it is a symbolic link to {outside}" in caplog.text
+    assert f"articles/orders-and-shipping/x.md: error: cannot be read: it is a symbolic link to {outside}" \
+        in caplog.text
 
 
 # -- the index disk ----------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ def refusal(response) -> str:
 
 @pytest.mark.parametrize("path, message", [
     (f"/articles/{ARTICLE}/feedback", "The field “comment” was sent as a file; this form takes text only."),
-    (f"/de/articles/{ARTICLE}/feedback", "Das Feld „comment“ wurde als Datei gesendet; dieses Formular nimmt nur Text an."),
+    (f"/de/articles/{ARTICLE}/feedback",
+     "Das Feld „comment“ wurde als Datei gesendet; dieses Formular nimmt nur Text an."),
 ])
 def test_a_comment_sent_as_a_file_is_refused_with_a_clear_message(app, path, message):
     shopper = Shopper(app)

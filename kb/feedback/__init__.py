@@ -177,7 +177,8 @@ def vote(slug: str):
     ballot = form.ballot()
     visitor = visitor_from_cookie()
     visitor_id = visitor or new_visitor_id()
-    limit = ClientLimit("feedback", address_hash(request.remote_addr or ""), current_app.config["KB_FEEDBACK_RATE_LIMIT"])
+    limit = ClientLimit("feedback", address_hash(request.remote_addr or ""),
+                        current_app.config["KB_FEEDBACK_RATE_LIMIT"])
     try:
         tally = record_vote(article, ballot, visitor_id, current_app.extensions["kb.content_commit"], limit,
                             current_language())

@@ -101,8 +101,8 @@ def _save_comment(connection: sa.Connection, vote_id: int, article_slug: str, te
     if not text:
         connection.execute(sa.delete(table).where(table.c.vote_id == vote_id))
         return
-    insert = insert_on_conflict(table, connection.dialect.name).values(vote_id=vote_id, article_slug=article_slug, body=text,
-                                                           created_at=now, updated_at=now)
+    insert = insert_on_conflict(table, connection.dialect.name).values(
+        vote_id=vote_id, article_slug=article_slug, body=text, created_at=now, updated_at=now)
     connection.execute(insert.on_conflict_do_update(index_elements=[table.c.vote_id],
                                                     set_={"body": text, "updated_at": now}))
 
@@ -121,7 +121,8 @@ def record_vote(article: Article, ballot: Ballot, visitor_id: str, content_commi
     # A Yes clears the reasons; a No from the Yes/No buttons keeps the reasons given before.
     replace_reasons = ballot.helpful or ballot.details
     values = {
-        "article_slug": article.slug, "visitor_id": visitor_id, "helpful": ballot.helpful, "reasons": "" if ballot.helpful else " ".join(ballot.reasons),
+        "article_slug": article.slug, "visitor_id": visitor_id, "helpful": ballot.helpful,
+        "reasons": "" if ballot.helpful else " ".join(ballot.reasons),
         "source_hash": article.source_hash, "content_commit": content_commit, "created_at": now, "updated_at": now,
         "language": language[:LANGUAGE_CHARS],
     }
