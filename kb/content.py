@@ -12,6 +12,7 @@ import functools
 import hashlib
 import heapq
 import zlib
+from collections import deque
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path, PurePath
@@ -281,14 +282,20 @@ def _text_problems(values: dict, positions: dict, name: str) -> list[Problem]:
 
 
 def _strings(value) -> list[str]:
-    """Every text inside a field's value: the value itself, list items, mapping keys and values."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for pair in value.items() for item in pair for text in _strings(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    return []
+    """Every text inside a field's value: the value itself, list items, mapping keys and values.
+
+    Each list or mapping is visited once, however often YAML aliases repeat
+    it: a "billion laughs" value is nine lists of nine, not 9**9 texts.
+    """
+    texts, pending, seen = [], deque([value]), set()
+    while pending:
+        item = pending.popleft()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, (list, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            pending.extend([part for pair in item.items() for part in pair] if isinstance(item, dict) else item)
+    return texts
 
 
 def _reader_position(raw: str, error: yaml.YAMLError) -> tuple[int, int | None]:
