@@ -20,8 +20,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_RULE = "lowercase letters a-z, digits and hyphens"
 # Characters a text field must not hold: C0 and C1 controls (tab and line breaks aside) and bidirectional controls.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
+# Controls have no Unicode name; the ones editors' tools slip in most, named for the message.
 CONTROL_NAMES = {"\x07": "BELL", "\x08": "BACKSPACE", "\x1b": "ESCAPE", "\x00": "NULL", "\x7f": "DELETE"}
 
 
