@@ -82,11 +82,15 @@ def _defaults(instance_path: str) -> dict:
             r"(?i)(?<![\w-])(?:(?:ap-?)?\d{6,12}|[a-z]{2}\d{9}[a-z]{2}|1z[0-9a-z]{16})(?![\w-])"),
         "KB_TRACKING_ARTICLE": env.get("KB_TRACKING_ARTICLE", "track-your-order"),
         "KB_BASE_URL": env.get("KB_BASE_URL", ""),
+        # Whoever sends it as a bearer token sees why /healthz failed (README "Running in production").
+        "KB_HEALTH_TOKEN": env.get("KB_HEALTH_TOKEN", ""),
         "KB_CORS_ORIGINS": tuple(env.get("KB_CORS_ORIGINS", "").split()),
         "KB_API_RATE_LIMIT": env.get("KB_API_RATE_LIMIT", "120 per minute"),
         # The editors' insights page (README "Insights"); no password: nobody can log in.
         "KB_EDITOR_PASSWORD": env.get("KB_EDITOR_PASSWORD", ""),
         "KB_EDITOR_LOGIN_RATE_LIMIT": env.get("KB_EDITOR_LOGIN_RATE_LIMIT", "5 per minute"),
+        # The largest request body read (a vote with a 1,000-character comment is under 13 KB); larger: 413.
+        "KB_MAX_REQUEST_BYTES": int(env.get("KB_MAX_REQUEST_BYTES", str(16 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Votes and comments: see README "Was this helpful?".

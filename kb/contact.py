@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from flask_babel import gettext, lazy_gettext
 
+from kb.names import read_inside
 from kb.problems import Problem
 
 KINDS = ("phone", "email", "chat", "social")
@@ -296,7 +297,7 @@ def _read_yaml(path: pathlib.Path, report: _Report) -> yaml.Node | None:
     Nodes are only composed, never constructed into Python objects, so no
     tag in an editor's file can build one."""
     try:
-        data = path.read_bytes()
+        data = read_inside(path, path.parent)
     except FileNotFoundError:
         report.add(None, "contact file not found: shoppers will see no contact channels", "warning")
         return None

@@ -7,10 +7,12 @@ file, so one broken article cannot take the help center down.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import hashlib
 import heapq
 import zlib
+from collections import deque
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path, PurePath
@@ -20,11 +22,13 @@ from frontmatter.default_handlers import YAMLHandler
 
 from kb.contact import Contact, load_contact
 from kb.facts import Fact, Facts, load_facts, substitute, used
+from kb.names import address_problem, case_clashes, control_characters, name_problem, read_inside, shown
 from kb.problems import Problem
 from kb.render import Heading, RenderError, plain_text, render_markdown
 
 CATEGORIES_FILE = "categories.yml"
 CONTACT_FILE = "contact.yml"
+MAX_TITLE_CHARS = 200
 RELATED_LIMIT = 4
 RELATED_TAG_SETS = 3  # see related_articles
 
@@ -257,6 +261,43 @@ def _parse_front_matter(text: str, name: str) -> tuple[dict, dict[str, tuple[int
     return values, positions, body, problems
 
 
+def _text_problems(values: dict, positions: dict, name: str) -> list[Problem]:
+    """Control characters in any field (an ESC in a title reaches every page, feed and API answer),
+    and a title too long to be one."""
+    problems = []
+    for key, value in values.items():
+        line, column = positions.get(key, (None, None))
+        found = control_characters(" ".join(_strings(value)))
+        if found:
+            what = "the control character" if len(found) == 1 else "the control characters"
+            problems.append(Problem(name, line, f"'{key}' holds {what} {', '.join(found)}: remove "
+                                                + ("it" if len(found) == 1 else "them"), column=column))
+    title = values.get("title")
+    if isinstance(title, str) and len(title.strip()) > MAX_TITLE_CHARS:
+        line, column = positions.get("title", (None, None))
+        problems.append(Problem(name, line, f"'title' is {len(title.strip()):,} characters long; keep it to "
+                                            f"{MAX_TITLE_CHARS} and put the rest in 'summary' or the body",
+                                column=column))
+    return problems
+
+
+def _strings(value) -> list[str]:
+    """Every text inside a field's value: the value itself, list items, mapping keys and values.
+
+    Each list or mapping is visited once, however often YAML aliases repeat
+    it: a "billion laughs" value is nine lists of nine, not 9**9 texts.
+    """
+    texts, pending, seen = [], deque([value]), set()
+    while pending:
+        item = pending.popleft()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, (list, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            pending.extend([part for pair in item.items() for part in pair] if isinstance(item, dict) else item)
+    return texts
+
+
 def _reader_position(raw: str, error: yaml.YAMLError) -> tuple[int, int | None]:
     """Where a character YAML refuses (a NUL, say) stands; its error has an offset, not a mark."""
     offset = getattr(error, "position", None)
@@ -270,8 +311,9 @@ def _normalise(values: dict, positions: dict, name: str) -> tuple[dict, list[Pro
     for key, value in values.items():
         line, column = positions.get(key, (None, None))
         if key not in FIELDS:
-            problems.append(Problem(name, line, f"unknown field '{key}' (known: {', '.join(FIELDS)})",
-                                    level="warning", column=column))
+            close = difflib.get_close_matches(str(key), FIELDS, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(FIELDS)}"
+            problems.append(Problem(name, line, f"unknown field '{key}' ({hint})", level="warning", column=column))
             continue
         try:
             fields[key] = FIELDS[key](value, key)
@@ -282,10 +324,13 @@ def _normalise(values: dict, positions: dict, name: str) -> tuple[dict, list[Pro
 
 # ---------------------------------------------------------------- articles
 
-def read_article(path: Path, name: str, folder_category: str | None,
-                 facts: Facts = Facts()) -> tuple[Article | None, list[Problem]]:
-    """Read one article file; None with problems when it cannot be served."""
-    return parse_article(path.read_bytes(), path.stem, name, folder_category, facts)
+def read_article(path: Path, name: str, folder_category: str | None, facts: Facts = Facts(), *,
+                 inside: Path) -> tuple[Article | None, list[Problem]]:
+    """Read one article file of the content folder ``inside``; None with problems when it cannot be served.
+
+    Raises OSError when it cannot be read, ``OutsideFolder`` when it links out of the folder.
+    """
+    return parse_article(read_inside(path, inside), path.stem, name, folder_category, facts)
 
 
 def parse_article(data: bytes, slug: str, name: str, folder_category: str | None,
@@ -303,7 +348,7 @@ def parse_article(data: bytes, slug: str, name: str, folder_category: str | None
     if any(p.level == "error" for p in problems) and not values:
         return None, problems
     fields, field_problems = _normalise(values, positions, name)
-    problems += field_problems
+    problems += field_problems + _text_problems(values, positions, name)
     if not fields.get("title"):
         line, column = positions.get("title", (1, None))
         problems.append(Problem(name, line, "'title' is required and must not be empty", column=column))
@@ -395,15 +440,23 @@ def _display(path: Path, content_dir: Path) -> str:
 def load_articles(content_dir: Path, categories: tuple[Category, ...], facts: Facts = Facts(), *,
                   skip: frozenset[str] = frozenset(), shown_from: Path | None = None,
                   ) -> tuple[dict[str, Article], list[Problem]]:
-    """The articles under ``content_dir``; ``shown_from`` is the folder problems name paths from."""
+    """The articles under ``content_dir``; ``shown_from`` is the content folder, which problems name paths from.
+
+    A file whose name is not an address is not loaded, nor one that links out of the content folder.
+    """
+    root = shown_from or content_dir
     known = {c.slug for c in categories}
     articles: dict[str, Article] = {}
-    problems: list[Problem] = []
-    for path in article_files(content_dir, skip):
-        name = _display(path, shown_from or content_dir)
+    paths = article_files(content_dir, skip)
+    problems = _case_clash_problems(paths, root)
+    for path in paths:
+        name = _display(path, root)
+        if wrong_name := name_problem(path.stem):
+            problems.append(Problem(shown(name), None, wrong_name))
+            continue
         folder = path.parent.name if path.parent != content_dir else None
         try:
-            article, found = read_article(path, name, folder if folder in known else None, facts)
+            article, found = read_article(path, name, folder if folder in known else None, facts, inside=root)
         except OSError as error:
             problems.append(Problem(name, None, f"cannot be read: {error.strerror}"))
             continue
@@ -430,13 +483,21 @@ def load_articles(content_dir: Path, categories: tuple[Category, ...], facts: Fa
     return articles, problems
 
 
+def _case_clash_problems(paths: list[Path], root: Path) -> list[Problem]:
+    """Two names equal once lower-cased: macOS and Windows keep only one of them in a checkout."""
+    named = [(path.stem, _display(path, root)) for path in paths]
+    return [Problem(shown(later), None, f"'{shown(later)}' and '{shown(earlier)}' have the same name once "
+                                        "lower-cased: macOS and Windows cannot check out both; rename or remove one")
+            for earlier, later in case_clashes(named)]
+
+
 # ---------------------------------------------------------------- categories
 
 def load_categories(content_dir: Path) -> tuple[tuple[Category, ...], list[Problem]]:
     path = content_dir / CATEGORIES_FILE
     name = _display(path, content_dir)
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        entries = yaml.safe_load(read_inside(path, content_dir).decode("utf-8-sig"))
     except FileNotFoundError:
         return (), [Problem(name, None, "categories file not found: articles cannot be browsed by category")]
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
@@ -450,6 +511,9 @@ def load_categories(content_dir: Path) -> tuple[tuple[Category, ...], list[Probl
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not entry.get("slug") or not entry.get("title"):
             problems.append(Problem(name, None, f"category #{number} needs at least 'slug' and 'title'"))
+            continue
+        if wrong := address_problem("category slug", str(entry["slug"])):
+            problems.append(Problem(name, None, wrong))
             continue
         order = entry.get("order", number)
         if isinstance(order, bool) or not isinstance(order, int):
@@ -468,6 +532,10 @@ def alias_map(articles: dict[str, Article]) -> tuple[dict[str, str], list[Proble
     aliases, problems = {}, []
     for article in articles.values():
         for alias in article.aliases:
+            if wrong := address_problem("alias", alias):
+                line, column = article.where("aliases")
+                problems.append(Problem(article.path, line, wrong, column=column))
+                continue
             if alias in articles or alias in aliases:
                 owner = alias if alias in articles else aliases[alias]
                 line, column = article.where("aliases")

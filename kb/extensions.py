@@ -13,15 +13,14 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import parse_qsl
-
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 import sqlalchemy as sa
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,6 +60,11 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def insert_on_conflict(table: sa.Table, dialect: str) -> sa.Insert:
+    """INSERT that can say ON CONFLICT (an upsert), which SQLite and PostgreSQL spell the same way."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @contextmanager
@@ -186,27 +190,14 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
-def _refuse_form_not_in_utf8() -> None:
-    """Answer 400 to a form post whose fields are not UTF-8.
-
-    Werkzeug silently drops such a form or keeps the bad bytes as ``%FF``
-    text, so a view would store a mangled field or blame the CSRF token.
-    """
-    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
-        return
-    try:
-        parse_qsl(request.get_data(cache=True).decode("utf-8"), errors="strict")
-    except UnicodeDecodeError:
-        abort(400, description="The form was not sent as UTF-8 text. Reload the page and try again.")
-
-
 def init_app(app: Flask) -> None:
     """Bind the database, migrations, CSRF and rate limits to ``app``, in that order.
 
     CSRF is checked before the rate limit, so a forged post is refused without
     touching the database.
     """
-    from kb import feedback, ratelimit, searchlog  # noqa: F401  (models on db.metadata, storage scheme)
+    from kb import bodies, feedback, ratelimit, searchlog  # noqa: F401  (models on db.metadata, storage scheme)
+    from kb.insights import logins  # noqa: F401  (editors' sessions and login failures on db.metadata)
 
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(app.config["DATABASE_URL"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.STORAGE_URI)
@@ -217,6 +208,6 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine, app.config["KB_SQLITE_BUSY_TIMEOUT_MS"],
                               app.config["KB_SQLITE_SYNCHRONOUS"])
-    app.before_request(_refuse_form_not_in_utf8)
+    bodies.init_app(app)  # bodies checked before the CSRF token in them
     csrf.init_app(app)
     limiter.init_app(app)

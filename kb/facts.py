@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from kb.names import read_inside
 from kb.problems import Problem
 
 FACTS_FILE = "facts.yml"
@@ -62,7 +63,7 @@ def load_facts(content_dir: Path) -> Facts:
     path = content_dir / FACTS_FILE
     name = f"{content_dir.name}/{FACTS_FILE}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.safe_load(read_inside(path, content_dir).decode("utf-8-sig"))
     except FileNotFoundError:
         return Facts()
     except (OSError, UnicodeDecodeError) as error:

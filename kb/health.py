@@ -14,13 +14,20 @@ It is cheap (a stat and one indexed read, no search, no template) and never
 cached, so a balancer may ask every few seconds. A node whose database is down
 still serves articles; whether to take it out of rotation for that is the
 balancer's choice, which is why the answer says which part failed.
+
+Why a part failed (a driver's error, a folder's path) helps an attacker as
+much as the operator: anyone is told only ``"failing"``. The reasons are
+logged, and shown to a client on the node itself (a loopback address, not
+relayed by a proxy) or one sending ``Authorization: Bearer KB_HEALTH_TOKEN``.
 """
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from kb.extensions import db
 from kb.search import current_search
@@ -63,14 +70,29 @@ def healthz():
     failed = {part: problem for part, check in checks.items() if (problem := check())}
     for part, problem in failed.items():
         log.warning("health check: %s failed: %s", part, problem)
+    shown = failed if _may_see_reasons() else dict.fromkeys(failed, "failing")
     body = {"status": "failing" if failed else "ok",
-            "checks": {part: failed.get(part, "ok") for part in checks}}
+            "checks": {part: shown.get(part, "ok") for part in checks}}
     if failed:
         body["failed"] = sorted(failed)
     response = jsonify(body)
     response.status_code = 503 if failed else 200
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _may_see_reasons() -> bool:
+    """A client on this machine asking directly, or one that knows KB_HEALTH_TOKEN."""
+    token = current_app.config["KB_HEALTH_TOKEN"]
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and hmac.compare_digest(sent.encode(), token.encode()):
+        return True
+    if "X-Forwarded-For" in request.headers:
+        return False  # relayed by a proxy on this machine: the peer's address says nothing about the client
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
 
 
 def init_app(app: Flask) -> None:

@@ -27,11 +27,10 @@ from dataclasses import dataclass
 import limits
 import sqlalchemy as sa
 from limits.storage import Storage
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import TooManyRequests
 
-from kb.extensions import db, write_transaction
+from kb.extensions import db, insert_on_conflict, write_transaction
 
 STORAGE_URI = "kb-database://"
 PRUNE_CHANCE = 0.01  # about one hit in a hundred also deletes windows that ended
@@ -49,7 +48,7 @@ class RateLimitCounter(db.Model):
 def _count_hits(dialect: str) -> sa.Insert:
     """The counter's upsert, built once per database kind: building it costs more than running it."""
     table = RateLimitCounter.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = insert_on_conflict(table, dialect)
     ended = table.c.expires_at <= sa.bindparam("now")
     return insert.values(key=sa.bindparam("key"), hits=sa.bindparam("amount"),
                          expires_at=sa.bindparam("window_end")).on_conflict_do_update(

@@ -9,7 +9,7 @@ running app, so one serializer serves every request.
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
@@ -20,6 +20,20 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
         if kept is None or kept[0] != app.secret_key:
             kept = app.extensions["kb.session_serializer"] = (app.secret_key, super().get_signing_serializer(app))
         return kept[1]
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return secure_cookies(app)
+
+
+def secure_cookies(app: Flask) -> bool:
+    """Whether our cookies get ``Secure``: on every request over HTTPS, and always when the site is on https.
+
+    A node behind a balancer that ends TLS sees plain HTTP (unless it trusts
+    the balancer's X-Forwarded-Proto, KB_PROXY_COUNT): KB_BASE_URL on https
+    says the shopper's browser is on HTTPS all the same.
+    """
+    return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure
+                or app.config["KB_BASE_URL"].lower().startswith("https://"))
 
 
 def init_app(app: Flask) -> None:

@@ -71,6 +71,31 @@ def lines_for(runner, name):
      "below the closing '---'"),
     ("orders-and-shipping/latin-1.md", "---\ntitle: Latin\n---\nCaf\xe9 au lait\n".encode("latin-1"),
      "articles/orders-and-shipping/latin-1.md:4:4: error: the file is not UTF-8 text (byte 0xe9); save it as UTF-8"),
+    ("orders-and-shipping/long-title.md", "---\ntitle: " + "Very long " * 490 + "\n---\nBody\n",
+     "articles/orders-and-shipping/long-title.md:2:8: error: 'title' is 4,899 characters long; keep it to 200 and "
+     "put the rest in 'summary' or the body"),
+    ("orders-and-shipping/escape.md", "---\ntitle: \"Bell\\a and \\e escape\"\n---\nBody\n",
+     "articles/orders-and-shipping/escape.md:2:8: error: 'title' holds the control characters U+0007 BELL, "
+     "U+001B ESCAPE: remove them"),
+    ("orders-and-shipping/hidden.md", "---\ntitle: Hidden\ntags: [ok, \"r\u202etl\"]\n---\nBody\n",
+     "articles/orders-and-shipping/hidden.md:3:7: error: 'tags' holds the control character "
+     "U+202E RIGHT-TO-LEFT OVERRIDE: remove it"),
+    ("orders-and-shipping/Gift Cards & Vouchers!.md", "---\ntitle: Gift cards\n---\nBody\n",
+     "articles/orders-and-shipping/Gift Cards & Vouchers!.md: error: the file name 'Gift Cards & Vouchers!.md' is "
+     "not an address: name it 'gift-cards-vouchers.md' (lowercase letters a-z, digits and hyphens)"),
+    ("orders-and-shipping/r\u0435turns-p\u043elicy\u202e.md", "---\ntitle: Spoof\n---\nBody\n",
+     "articles/orders-and-shipping/r\\u0435turns-p\\u043elicy\\u202e.md: error: the file name "
+     "'r\\u0435turns-p\\u043elicy\\u202e.md' is not an address: it has U+0435 CYRILLIC SMALL LETTER IE, "
+     "U+043E CYRILLIC SMALL LETTER O, U+202E RIGHT-TO-LEFT OVERRIDE; name it with lowercase letters a-z, digits "
+     "and hyphens only"),
+    ("de/orders-and-shipping/caf\xe9.md", "---\ntitle: Caf\xe9\n---\nBody\n",
+     "articles/de/orders-and-shipping/caf\\xe9.md: error: the file name 'caf\\xe9.md' is not an address: it has "
+     "U+00E9 LATIN SMALL LETTER E WITH ACUTE; name it 'cafe.md'"),
+    ("orders-and-shipping/old-names.md", "---\ntitle: Old names\naliases: [Where Is My Order]\n---\nBody\n",
+     "articles/orders-and-shipping/old-names.md:3:10: error: alias 'Where Is My Order' is not an address: "
+     "write 'where-is-my-order'"),
+    ("categories.yml", "- slug: Gift Cards\n  title: Gift cards\n",
+     "articles/categories.yml: error: category slug 'Gift Cards' is not an address: write 'gift-cards'"),
 ])
 def test_check_reports_each_broken_file_at_its_line_and_column(runner, content, relative, text, expected):
     content.write(relative, text)
@@ -273,6 +298,37 @@ def test_hostile_files_each_give_a_line_never_a_traceback(runner, content):
         "articles/orders-and-shipping/symlink-loop.md: error: cannot be read: Too many levels of symbolic links",
     ]
     assert lines[-1] == "3 articles checked: 8 errors, 9 warnings"
+
+
+def test_a_misspelled_field_gets_did_you_mean(runner, content):
+    content.write("orders-and-shipping/typo.md", "---\ntitle: Typo\ncatgory: orders-and-shipping\n---\nBody\n")
+    assert lines_for(runner, "typo.md") == [
+        "articles/orders-and-shipping/typo.md:3:10: warning: unknown field 'catgory' (did you mean 'category'?)"]
+
+
+def test_two_file_names_equal_once_lower_cased_are_an_error_naming_both(runner, content):
+    content.article("kbbad-exchange-policy")
+    content.write("returns-and-refunds/KBBAD-Exchange-Policy.md", "---\ntitle: Twin\n---\nBody\n")
+    assert "articles/returns-and-refunds/KBBAD-Exchange-Policy.md: error: "\
+           "'articles/returns-and-refunds/KBBAD-Exchange-Policy.md' and "\
+           "'articles/orders-and-shipping/kbbad-exchange-policy.md' have the same name once lower-cased: macOS and "\
+           "Windows cannot check out both; rename or remove one" in check(runner)[0]
+
+
+def test_a_symlink_leading_out_of_the_content_folder_is_an_error_and_never_loaded(runner, content, tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: Secret\n---\nNot for shoppers.\n")
+    (content.root / "orders-and-shipping" / "x.md").symlink_to(outside)
+    lines, code = check(runner)
+    assert f"articles/orders-and-shipping/x.md: error: cannot be read: it is a symbolic link to {outside}, outside " \
+           "the content folder, so it is not read; copy the file into the folder instead" in lines
+    assert code == 1
+    assert "x" not in load_library(content.root).articles
+
+
+def test_a_symlink_to_another_file_inside_the_folder_is_read(runner, content):
+    (content.root / "orders-and-shipping" / "tracking.md").symlink_to("track-your-order.md")
+    assert "tracking" in load_library(content.root).articles
 
 
 def test_check_folder_returns_problems_with_columns_for_other_tools(content):

@@ -141,6 +141,20 @@ def test_broken_content_files_are_skipped_and_everything_else_is_served(content,
     assert "bad-yaml.md" in caplog.text and "latin1.md" in caplog.text
 
 
+def test_an_article_linked_from_outside_the_content_folder_is_never_served(content, make_app, tmp_path, caplog):
+    outside = tmp_path / "private" / "x.md"
+    outside.parent.mkdir()
+    outside.write_text("---\ntitle: Private notes\n---\nNot for shoppers: the staff discount code.\n")
+    (content.root / "orders-and-shipping" / "x.md").symlink_to(outside)
+    client = make_app().test_client()
+    assert client.get("/articles/x").status_code == 404
+    assert "Private notes" not in client.get("/categories/orders-and-shipping").get_data(as_text=True)
+    assert client.get("/api/v1/articles/x").status_code == 404
+    assert "Private notes" not in client.get("/search", query_string={"q": "staff discount"}).get_data(as_text=True)
+    assert f"articles/orders-and-shipping/x.md: error: cannot be read: it is a symbolic link to {outside}" \
+        in caplog.text
+
+
 # -- the index disk ----------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -237,3 +251,26 @@ def test_health_names_content_with_no_published_article(content, make_app):
     health = make_app().test_client().get("/healthz")
     assert health.status_code == 503 and health.json["failed"] == ["content"]
     assert health.json["checks"]["content"] == f"no published articles in {content.root}"
+
+
+def test_health_tells_anyone_which_part_failed_but_not_why(make_app):
+    client = make_app(create_tables=False, DATABASE_URL="postgresql://kb@127.0.0.1:1/kb?connect_timeout=2",
+                      KB_INDEX_DIR="/proc/nonexistent/index").test_client()
+    health = client.get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert health.status_code == 503
+    assert health.json == {"status": "failing", "failed": ["database", "index"],
+                           "checks": {"content": "ok", "index": "failing", "database": "failing"}}
+    relayed = client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})  # a proxy on this machine
+    assert relayed.json["checks"]["database"] == "failing"
+
+
+def test_health_gives_its_reasons_on_the_node_itself_or_with_the_token(make_app):
+    client = make_app(create_tables=False, DATABASE_URL="postgresql://kb@127.0.0.1:1/kb?connect_timeout=2",
+                      KB_HEALTH_TOKEN="s3cret").test_client()
+    local = client.get("/healthz")
+    assert local.json["checks"]["database"].startswith("OperationalError: ")
+    remote = {"REMOTE_ADDR": "203.0.113.9"}
+    with_token = client.get("/healthz", environ_base=remote, headers={"Authorization": "Bearer s3cret"})
+    assert with_token.json["checks"]["database"].startswith("OperationalError: ")
+    wrong = client.get("/healthz", environ_base=remote, headers={"Authorization": "Bearer guess"})
+    assert wrong.json["checks"]["database"] == "failing"

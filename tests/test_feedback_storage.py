@@ -15,7 +15,7 @@ from kb.ratelimit import DatabaseStorage
 from kb.searchlog import SearchLog, record_search
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-TABLES = {"votes", "comments", "search_log", "rate_limits"}
+TABLES = {"votes", "comments", "search_log", "rate_limits", "editor_generation", "login_failures"}
 
 
 def table_names(app) -> set[str]:
@@ -37,7 +37,7 @@ def test_db_upgrade_creates_the_tables_the_models_describe(make_app):
 
 def test_one_vote_per_visitor_and_article_is_a_database_constraint(app):
     now = dt.datetime.now(dt.timezone.utc)
-    row = dict(article_slug="track-your-order", visitor_id="v1", address_hash="h", helpful=True, reasons="",
+    row = dict(article_slug="track-your-order", visitor_id="v1", helpful=True, reasons="",
                source_hash="s", created_at=now, updated_at=now)
     with app.app_context():
         db.session.add(Vote(**row))

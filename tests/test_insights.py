@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from kb import pageviews
 from kb.extensions import db
 from kb.feedback import models as feedback_models
+from kb.insights import logins
 from kb.pageviews import PageView, count_view, flush_views
 from tests.test_feedback import Shopper
 
@@ -163,6 +164,116 @@ def test_guessing_the_password_is_rate_limited_per_address(make_app):
     assert blocked.status_code == 429
     assert TOO_MANY_TRIES in blocked.get_data(as_text=True)
     assert editor.client.get("/insights").status_code == 302
+
+
+def test_a_session_cookie_saved_before_logging_out_no_longer_opens_insights(editors_app, editor):
+    saved = editor.client.get_cookie("session").value
+    editor.log_out()
+    thief = editors_app.test_client()
+    thief.set_cookie("session", saved)
+    assert thief.get("/insights?period=7").status_code == 302
+
+
+def test_logging_out_ends_every_editors_session_at_once(editors_app, editor):
+    colleague = Editor(editors_app)
+    assert colleague.log_in().status_code == 303
+    editor.log_out()
+    assert colleague.client.get("/insights").status_code == 302
+    assert colleague.log_in().status_code == 303  # logging in again works
+    assert colleague.client.get("/insights").status_code == 200
+
+
+def test_a_visitor_who_is_not_an_editor_cannot_log_the_editors_out(editors_app, editor):
+    visitor = Shopper(editors_app)
+    answer = visitor.client.post("/insights/logout", data={"csrf_token": visitor.token()})
+    assert answer.status_code == 303
+    assert editor.client.get("/insights").status_code == 200
+
+
+@pytest.mark.parametrize("base_url, scheme, secure", [
+    ("", "http", False), ("", "https", True), ("https://help.shop.example", "http", True),
+])
+def test_the_editors_session_cookie_is_secure_whenever_the_site_is_on_https(make_app, base_url, scheme, secure):
+    client = make_app(KB_EDITOR_PASSWORD=PASSWORD, KB_BASE_URL=base_url).test_client()
+    login = f"{scheme}://help.shop.example/insights/login"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(login).get_data(as_text=True)).group(1)
+    answer = client.post(login, data={"csrf_token": token, "password": PASSWORD}, headers={"Referer": login})
+    assert answer.status_code == 303
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and ("; Secure" in cookie) is secure
+
+
+class Clock:
+    """The login failures' clock, moved by hand."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(logins, "time", clock)
+    return clock
+
+
+def test_wrong_passwords_from_one_address_make_it_wait_longer_each_time(make_app, clock, caplog):
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD, KB_EDITOR_LOGIN_RATE_LIMIT="1000 per minute")
+    editor = Editor(app)
+    assert [editor.log_in(f"guess {n}").status_code for n in range(3)] == [401, 401, 401]
+    waiting = editor.log_in()
+    assert waiting.status_code == 429 and "Wait 2 seconds, then try again." in waiting.get_data(as_text=True)
+    clock.now += 2
+    assert editor.log_in("guess 3").status_code == 401
+    assert "Wait 4 seconds" in editor.log_in().get_data(as_text=True)
+    clock.now += 4
+    assert editor.log_in().status_code == 303
+    assert "editor login failed from 127.0.0.1 (wrong passwords in a row: 4 from this address, 4 from all)" \
+        in caplog.text
+    assert "guess" not in caplog.text
+
+
+def test_guesses_sent_at_once_from_many_addresses_still_wait_their_turn(make_app, clock):
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD)
+    guessers = []
+    for n in range(20):
+        guesser = Editor(app)
+        guesser.client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        page = guesser.client.get("/insights/login").get_data(as_text=True)
+        guessers.append((guesser, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)))
+    statuses, start = [], threading.Barrier(len(guessers))
+
+    def guess(guesser, token):
+        start.wait()
+        statuses.append(guesser.client.post("/insights/login", data={"csrf_token": token, "password": "guess"})
+                        .status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in guessers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 10 + [429] * 10
+
+
+def test_the_wait_stops_growing_at_fifteen_minutes():
+    assert [logins.PER_ADDRESS.wait(n) for n in (2, 3, 4, 12, 13, 10_000_000)] == [0, 2, 4, 900, 900, 900]
+
+
+def test_wrong_passwords_spread_over_many_addresses_make_the_account_wait(make_app, clock):
+    app = make_app(KB_EDITOR_PASSWORD=PASSWORD)
+    for n in range(10):
+        guesser = Editor(app)
+        guesser.client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        assert guesser.log_in(f"guess {n}").status_code == 401
+    editor = Editor(app)
+    editor.client.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    assert editor.log_in().status_code == 429
+    clock.now += 2
+    assert editor.log_in().status_code == 303
 
 
 def test_changing_the_password_logs_every_editor_out(editors_app, editor):

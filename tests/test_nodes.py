@@ -16,22 +16,19 @@ import os
 import random
 import re
 import shutil
-import signal
 import string
-import subprocess
 import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
 
 from kb.extensions import sqlalchemy_url
+from tests.nodes import running_nodes
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "gift-cards"
 EDITOR_PASSWORD = "two nodes, one site"
 TALLY_SECONDS = 1  # each worker counts an article's votes again at most this often
@@ -68,26 +65,11 @@ def database():
 @pytest.fixture(scope="module")
 def site(database):
     """scripts/nodes running: {"balancer": url, "node A": url, "node B": url, "database": url}."""
-    env = {**os.environ, "KB_FEEDBACK_MIN_VOTES": "1", "KB_FEEDBACK_RATE_LIMIT": "3 per minute",
+    env = {"KB_FEEDBACK_MIN_VOTES": "1", "KB_FEEDBACK_RATE_LIMIT": "3 per minute",
            "KB_FEEDBACK_TALLY_SECONDS": str(TALLY_SECONDS), "KB_EDITOR_PASSWORD": EDITOR_PASSWORD}
-    process = subprocess.Popen([ROOT / "scripts" / "nodes", "--database-url", database, "--workers", "1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    urls, lines = {}, []
-    try:
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("ready"):
-                break
-            if match := re.match(r"(balancer|node [AB]|database)\s+(\S+)", line):
-                urls[match.group(1)] = match.group(2)
-        assert process.poll() is None and len(urls) == 4, "scripts/nodes did not start:\n" + "".join(lines)
+    with running_nodes("--database-url", database, "--workers", "1", env=env) as urls:
+        assert len(urls) == 4, urls
         yield urls
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class Shopper:

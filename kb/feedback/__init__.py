@@ -21,14 +21,14 @@ from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirec
 from flask_babel import format_decimal, gettext, lazy_gettext, ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.validators import AnyOf, InputRequired, Length
 
 from kb.addresses import published_article
 from kb.content import Article
 from kb.extensions import db
-from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, Voter, record_vote, tallies, visitor_vote
+from kb.feedback.models import MAX_COMMENT_CHARS, Ballot, record_vote, tallies, visitor_vote
 from kb.languages import current_language, localized
 from kb.feedback.visitors import (address_hash, has_form_session, new_visitor_id, page_csrf_token,
                                   remember_visitor, visitor_from_cookie)
@@ -51,6 +51,7 @@ UNAVAILABLE = lazy_gettext("Sorry, we couldn’t record your vote right now. Ple
 TOO_MANY = lazy_gettext("You’ve sent a lot of feedback in a short time. Please wait a minute and try again.")
 EXPIRED = lazy_gettext("This form has expired or didn’t come from our page. Reload the page and try again.")
 CHOOSE = lazy_gettext("Choose Yes or No.")
+TOO_LONG = lazy_gettext("What you sent is too long for this form. Shorten your comment and try again.")
 
 
 def _unix_newlines(text: str | None) -> str | None:
@@ -175,10 +176,11 @@ def vote(slug: str):
         abort(400, description=next(iter(form.errors.values()))[0])
     ballot = form.ballot()
     visitor = visitor_from_cookie()
-    voter = Voter(visitor or new_visitor_id(), address_hash(request.remote_addr or ""), visitor is not None)
-    limit = ClientLimit("feedback", voter.address_hash, current_app.config["KB_FEEDBACK_RATE_LIMIT"])
+    visitor_id = visitor or new_visitor_id()
+    limit = ClientLimit("feedback", address_hash(request.remote_addr or ""),
+                        current_app.config["KB_FEEDBACK_RATE_LIMIT"])
     try:
-        tally = record_vote(article, ballot, voter, current_app.extensions["kb.content_commit"], limit,
+        tally = record_vote(article, ballot, visitor_id, current_app.extensions["kb.content_commit"], limit,
                             current_language())
     except sa.exc.SQLAlchemyError as error:
         log.warning("vote on %s not recorded (%s): %s", slug, type(error).__name__, error)
@@ -191,7 +193,7 @@ def vote(slug: str):
         flash(message, "feedback")
         response = redirect(url_for("site.article", slug=slug, _anchor="feedback"), 303)
     if visitor is None:
-        remember_visitor(response, voter.visitor_id)
+        remember_visitor(response, visitor_id)
     return response
 
 
@@ -224,11 +226,13 @@ def _confirm_first_vote(slug: str):
 
 
 @bp.errorhandler(400)
+@bp.errorhandler(413)
 @bp.errorhandler(429)
 @bp.errorhandler(503)
 def _refused(error: HTTPException):
     """Refusals as the sender can read them: JSON for the script, a short page for a plain form."""
-    message = str({CSRFError: EXPIRED, RateLimited: TOO_MANY}.get(type(error), error.description))
+    message = str({CSRFError: EXPIRED, RateLimited: TOO_MANY, RequestEntityTooLarge: TOO_LONG}.get(
+        type(error), error.description))
     if isinstance(error, CSRFError):
         log.info("feedback refused: %s", error.description)
     if _wants_json():

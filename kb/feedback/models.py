@@ -3,7 +3,9 @@
 One visitor has one vote per article: the unique constraint on
 (article_slug, visitor_id) holds it under any concurrency, and a vote is
 written with a single upsert, so a shopper who changes their mind changes
-the row instead of adding one.
+the row instead of adding one. A vote is found by its visitor id only, never
+by the address it came from: shoppers behind one address (an office, a phone
+network, a balancer) each count, and one never changes another's vote.
 """
 from __future__ import annotations
 
@@ -12,18 +14,15 @@ import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.content import Article
-from kb.extensions import db, write_transaction
+from kb.extensions import db, insert_on_conflict, write_transaction
 from kb.ratelimit import ClientLimit
 
 SLUG_CHARS = 200
 LANGUAGE_CHARS = 16
 MAX_COMMENT_CHARS = 1000
-# A visitor without our cookie whose address voted on the article this recently is the same visitor.
-ADDRESS_WINDOW = dt.timedelta(hours=24)
 
 
 def utcnow() -> dt.datetime:
@@ -32,15 +31,11 @@ def utcnow() -> dt.datetime:
 
 class Vote(db.Model):
     __tablename__ = "votes"
-    __table_args__ = (
-        sa.UniqueConstraint("article_slug", "visitor_id"),
-        sa.Index("ix_votes_article_slug_address_hash", "article_slug", "address_hash"),
-    )
+    __table_args__ = (sa.UniqueConstraint("article_slug", "visitor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_slug: Mapped[str] = mapped_column(sa.String(SLUG_CHARS))
     visitor_id: Mapped[str] = mapped_column(sa.String(64))
-    address_hash: Mapped[str] = mapped_column(sa.String(64))
     helpful: Mapped[bool] = mapped_column(sa.Boolean)
     reasons: Mapped[str] = mapped_column(sa.String(200), default="")  # reason codes joined by spaces
     # The version of the article judged: sha256 of its file, and the content commit when in git.
@@ -77,53 +72,27 @@ class Ballot:
 
 
 @dataclass(frozen=True)
-class Voter:
-    visitor_id: str
-    address_hash: str
-    has_cookie: bool
-
-
-@dataclass(frozen=True)
 class VisitorVote:
     helpful: bool
     reasons: frozenset[str]
     comment: str
 
 
-VOTE_FIELDS = ("article_slug", "visitor_id", "address_hash", "helpful", "reasons", "source_hash", "content_commit",
-               "created_at", "updated_at", "language")
-CHANGED_BY_A_NEW_ANSWER = ("helpful", "address_hash", "source_hash", "content_commit", "updated_at", "language")
-
-
-def _insert(table: sa.Table, dialect: str) -> sa.Insert:
-    """INSERT that can say ON CONFLICT, which SQLite and PostgreSQL spell the same way."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+VOTE_FIELDS = ("article_slug", "visitor_id", "helpful", "reasons", "source_hash", "content_commit", "created_at",
+               "updated_at", "language")
+CHANGED_BY_A_NEW_ANSWER = ("helpful", "source_hash", "content_commit", "updated_at", "language")
 
 
 @functools.cache
 def _upsert_vote(dialect: str, replace_reasons: bool) -> sa.Insert:
     """The vote's upsert, built once per database kind: building it costs more than running it."""
     table = Vote.__table__
-    insert = _insert(table, dialect).values({name: sa.bindparam(name) for name in VOTE_FIELDS})
+    insert = insert_on_conflict(table, dialect).values({name: sa.bindparam(name) for name in VOTE_FIELDS})
     changed = CHANGED_BY_A_NEW_ANSWER + (("reasons",) if replace_reasons else ())
     return insert.on_conflict_do_update(
         index_elements=[table.c.article_slug, table.c.visitor_id],
         set_={name: insert.excluded[name] for name in changed},
     ).returning(table.c.id)
-
-
-def _adopt_vote_from_address(connection: sa.Connection, article_slug: str, voter: Voter, now: dt.datetime) -> None:
-    """A visitor who cleared their cookies gets back their recent vote instead of a second one.
-
-    Best effort: shoppers sharing an address (an office, a phone network)
-    within ADDRESS_WINDOW count once per article when they have no cookie.
-    """
-    recent = connection.execute(
-        sa.select(Vote.id).where(Vote.article_slug == article_slug, Vote.address_hash == voter.address_hash,
-                                 Vote.updated_at > now - ADDRESS_WINDOW).order_by(Vote.updated_at.desc()).limit(1)
-    ).scalar()
-    if recent is not None:
-        connection.execute(sa.update(Vote).where(Vote.id == recent).values(visitor_id=voter.visitor_id))
 
 
 def _save_comment(connection: sa.Connection, vote_id: int, article_slug: str, text: str, now: dt.datetime) -> None:
@@ -132,15 +101,15 @@ def _save_comment(connection: sa.Connection, vote_id: int, article_slug: str, te
     if not text:
         connection.execute(sa.delete(table).where(table.c.vote_id == vote_id))
         return
-    insert = _insert(table, connection.dialect.name).values(vote_id=vote_id, article_slug=article_slug, body=text,
-                                                           created_at=now, updated_at=now)
+    insert = insert_on_conflict(table, connection.dialect.name).values(
+        vote_id=vote_id, article_slug=article_slug, body=text, created_at=now, updated_at=now)
     connection.execute(insert.on_conflict_do_update(index_elements=[table.c.vote_id],
                                                     set_={"body": text, "updated_at": now}))
 
 
-def record_vote(article: Article, ballot: Ballot, voter: Voter, content_commit: str | None,
+def record_vote(article: Article, ballot: Ballot, visitor_id: str, content_commit: str | None,
                 limit: ClientLimit, language: str = "en") -> tuple[int, int]:
-    """Count the voter's hit against ``limit`` and store the vote (reasons, comment) in one write transaction.
+    """Count the hit against ``limit`` and store the visitor's vote (reasons, comment) in one write transaction.
 
     ``language`` is the page's (an original read through another language's
     address counts there). Over the limit it raises RateLimited, and nothing changes.
@@ -152,15 +121,13 @@ def record_vote(article: Article, ballot: Ballot, voter: Voter, content_commit: 
     # A Yes clears the reasons; a No from the Yes/No buttons keeps the reasons given before.
     replace_reasons = ballot.helpful or ballot.details
     values = {
-        "article_slug": article.slug, "visitor_id": voter.visitor_id, "address_hash": voter.address_hash,
-        "helpful": ballot.helpful, "reasons": "" if ballot.helpful else " ".join(ballot.reasons),
+        "article_slug": article.slug, "visitor_id": visitor_id, "helpful": ballot.helpful,
+        "reasons": "" if ballot.helpful else " ".join(ballot.reasons),
         "source_hash": article.source_hash, "content_commit": content_commit, "created_at": now, "updated_at": now,
         "language": language[:LANGUAGE_CHARS],
     }
     with write_transaction() as connection:
         limit.hit(connection)
-        if not voter.has_cookie:
-            _adopt_vote_from_address(connection, article.slug, voter, now)
         vote_id = connection.execute(_upsert_vote(connection.dialect.name, replace_reasons), values).scalar_one()
         if ballot.details:
             _save_comment(connection, vote_id, article.slug, ballot.comment, now)

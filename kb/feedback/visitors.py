@@ -1,11 +1,11 @@
 """Who is voting, without knowing who they are.
 
 A visitor is a random id in a signed cookie (``kb_visitor``), set with their
-first vote. Clearing cookies makes a new visitor, so each vote also keeps a
-salted hash of the client address: an HMAC-SHA256 keyed with a key derived
-from SECRET_KEY. The raw address is never stored; the hash cannot be turned
-back into an address without SECRET_KEY, and it matches across nodes because
-they share SECRET_KEY.
+first vote; a shopper who clears cookies is a new visitor and may vote again.
+The client address only keys the rate limit, as a salted hash: an
+HMAC-SHA256 keyed with a key derived from SECRET_KEY, so the limit's
+counters never hold an address, and every node (sharing SECRET_KEY) counts
+one address alike.
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import time
 from flask import Response, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, Signer
+
+from kb.sessions import secure_cookies
 
 COOKIE = "kb_visitor"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
@@ -44,7 +46,7 @@ def new_visitor_id() -> str:
 
 def remember_visitor(response: Response, visitor_id: str) -> None:
     response.set_cookie(COOKIE, _signer().sign(visitor_id).decode(), max_age=COOKIE_MAX_AGE,
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+                        httponly=True, samesite="Lax", secure=secure_cookies(current_app))
 
 
 def address_hash(address: str) -> str:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
+import math
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -25,16 +28,19 @@ from kb.addresses import external_url
 from kb.content import Library
 from kb.extensions import limiter
 from kb.pageviews import flush_views
-from kb.insights import access, reports
+from kb.insights import access, logins, reports
 from kb.insights.export import EXPORTS, to_csv
 from kb.insights.period import PRESETS, Period, PeriodError, parse_period
 from kb.translations import Outdated, outdated
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
+log = logging.getLogger(__name__)
 
 PAGE_ROWS = 20
 WRONG_PASSWORD = "That password is not right. Try again, or ask whoever runs the help center."
 TOO_MANY_TRIES = "Too many tries from this address. Wait a minute, then try again."
+WAIT = "Too many wrong passwords. Wait {seconds} seconds, then try again."
+NO_DATABASE = "Insights cannot be opened while the database is not answering. Try again in a few minutes."
 EXPIRED = "The login form expired. Enter the password again."
 
 
@@ -169,18 +175,43 @@ def login():
         return render_template("insights_login.html", enabled=False), 403
     target = _local_insights_path(request.values.get("next"))
     if request.method == "POST":
-        if access.password_matches(request.form.get("password", "")):
-            access.log_in()
-            return redirect(target, 303)
-        return render_template("insights_login.html", enabled=True, target=target, error=WRONG_PASSWORD), 401
+        try:
+            return _try_password(target)
+        except sa.exc.SQLAlchemyError as error:
+            log.warning("editor login not possible: %s", error)
+            return render_template("insights_login.html", enabled=True, target=target, error=NO_DATABASE), 503
     if access.is_editor():
         return redirect(target)
     return render_template("insights_login.html", enabled=True, target=target)
 
 
+def _try_password(target: str):
+    """Log in with the right password, unless this address or the account must wait after wrong ones."""
+    address = request.remote_addr or ""
+    counted = logins.attempt(address)
+    if counted.wait > 0:
+        return render_template("insights_login.html", enabled=True, target=target,
+                               error=WAIT.format(seconds=math.ceil(counted.wait))), 429
+    if access.password_matches(request.form.get("password", "")):
+        logins.forget_failures(address)
+        access.log_in()
+        return redirect(target, 303)
+    log.warning("editor login failed from %s (wrong passwords in a row: %d from this address, %d from all)",
+                address, counted.in_a_row, counted.in_all)
+    return render_template("insights_login.html", enabled=True, target=target, error=WRONG_PASSWORD), 401
+
+
 @bp.post("/logout")
 def logout():
-    access.log_out()
+    """An editor's log-out ends every editor's session; anyone else's only leaves their own session."""
+    if not access.is_editor():
+        return redirect(url_for("site.home"), 303)
+    try:
+        access.log_out()
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("editors not logged out: %s", error)
+        return render_template("insights_login.html", enabled=True, target=url_for("insights.page"),
+                               error=NO_DATABASE), 503
     return redirect(url_for("site.home"), 303)
 
 

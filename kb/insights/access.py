@@ -3,19 +3,26 @@
 Never open by default: without a configured password nobody can log in,
 and the page says how to set one. The password is compared with
 ``hmac.compare_digest`` so the time taken does not reveal how much of a
-guess was right, and guesses are rate-limited per client address. The
-session keeps a fingerprint of the password, not a plain "logged in": a
-changed password logs every editor out.
+guess was right, and guesses are limited per client address and for the
+account (``kb.insights.logins``). The session keeps a fingerprint of the
+password, not a plain "logged in": a changed password logs every editor
+out; and the session generation of the server, so logging out does too.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
+import logging
 
+import sqlalchemy as sa
 from flask import current_app, redirect, request, session, url_for
 
+from kb.insights.logins import current_generation, end_every_session
+
 SESSION_KEY = "kb_editor"
+GENERATION_KEY = "kb_editor_generation"
+log = logging.getLogger(__name__)
 
 
 def password() -> str:
@@ -34,19 +41,32 @@ def password_matches(attempt: str) -> bool:
 
 
 def log_in() -> None:
-    """Start a fresh session: nothing set before the login survives it."""
+    """Start a fresh session in the current generation: nothing set before the login survives it.
+
+    Raises SQLAlchemyError when the database cannot say the generation.
+    """
+    generation = current_generation()
     session.clear()
     session[SESSION_KEY] = _fingerprint(password())
+    session[GENERATION_KEY] = generation
 
 
 def log_out() -> None:
+    """End every editor's session, this one and copies of its cookie included."""
+    end_every_session()
     session.pop(SESSION_KEY, None)
+    session.pop(GENERATION_KEY, None)
 
 
 def is_editor() -> bool:
     remembered = session.get(SESSION_KEY)
-    return bool(password()) and isinstance(remembered, str) and \
-        hmac.compare_digest(remembered, _fingerprint(password()))
+    if not (password() and isinstance(remembered, str) and hmac.compare_digest(remembered, _fingerprint(password()))):
+        return False
+    try:
+        return session.get(GENERATION_KEY) == current_generation()
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("editor's session not checked, so not accepted: %s", error)
+        return False
 
 
 def editors_only(view):
