@@ -146,16 +146,18 @@ def slugify(text: str) -> str:
 
 
 def to_article(raw: dict) -> Article:
-    html, headings = [], []
+    html, markdown, headings = [], [], []
     for title, paragraphs in raw["sections"]:
         anchor = slugify(title)
         headings.append(Heading(2, anchor, title))
         html.append(f'<h2 id="{anchor}">{title}</h2>')
         html += [f"<p>{p}</p>" for p in paragraphs]
+        markdown += [f"## {title}", *paragraphs]
     return Article(slug=raw["slug"], path=f"articles/{raw['category']}/{raw['slug']}.md", title=raw["title"],
                    summary=raw["summary"], category=raw["category"], tags=raw["tags"], updated=None, draft=False,
                    aliases=(), order=100, featured=False, id=None, packed_html=pack("\n".join(html)),
-                   headings=tuple(headings), source_hash=hashlib.sha256(str(raw).encode()).hexdigest())
+                   packed_markdown=pack("\n\n".join(markdown)), headings=tuple(headings),
+                   source_hash=hashlib.sha256(str(raw).encode()).hexdigest())
 
 
 def to_markdown(raw: dict) -> str:

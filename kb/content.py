@@ -62,6 +62,7 @@ class Article:
     featured: bool
     id: int | None
     packed_html: bytes = field(repr=False)  # ``pack(html)``
+    packed_markdown: bytes = field(repr=False)  # ``pack(body)``: the Markdown as written, facts put in
     headings: tuple[Heading, ...]
     source_hash: str
     owner: str = ""
@@ -83,6 +84,11 @@ class Article:
         of 97; unpacking one takes tens of microseconds.
         """
         return zlib.decompress(self.packed_html).decode()
+
+    @property
+    def markdown(self) -> str:
+        """The body as the editor wrote it, with the facts' values in place (for the API)."""
+        return zlib.decompress(self.packed_markdown).decode()
 
     @property
     def text(self) -> str:
@@ -377,6 +383,7 @@ def parse_article(data: bytes, slug: str, name: str, folder_category: str | None
         featured=fields.get("featured", False),
         id=fields.get("id"),
         packed_html=pack(rendered.html),
+        packed_markdown=pack(body.strip()),
         headings=rendered.headings,
         source_hash=version,
         owner=fields.get("owner", ""),

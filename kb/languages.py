@@ -98,9 +98,11 @@ def prefix(language: str | None) -> str | None:
 
 def localized(bp: Blueprint, rule: str, **options):
     """Declare a route at ``rule`` for the default language and at ``/<lang>rule`` for the others."""
+    defaults = options.pop("defaults", {})
+
     def decorate(view):
-        bp.add_url_rule(rule, view_func=view, defaults={ARG: None}, **options)
-        bp.add_url_rule(f"/<language:{ARG}>{rule}", view_func=view, **options)
+        bp.add_url_rule(rule, view_func=view, defaults={**defaults, ARG: None}, **options)
+        bp.add_url_rule(f"/<language:{ARG}>{rule}", view_func=view, defaults=defaults, **options)
         return view
     return decorate
 

@@ -151,7 +151,7 @@ def _instant_status(results) -> str:
 
 
 def _page_not_found(error: HTTPException):
-    if request.path.startswith(api.PREFIX + "/"):  # an API address no route matched, such as one with a newline
+    if api.is_api(request.path):  # an API address no route matched, such as one with a newline
         return api.json_error(error)
     redirected = without_trailing_slash()
     if redirected:

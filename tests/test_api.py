@@ -46,6 +46,8 @@ def test_article_gives_what_a_helpdesk_pastes(api):
         "id": 1017,
         "title": "Track your order",
         "summary": "Find out where your parcel is.",
+        "language": "en",
+        "fallback": False,
         "category": {"slug": "orders-and-shipping", "title": "Orders and shipping",
                      "url": f"{BASE}/categories/orders-and-shipping"},
         "url": f"{BASE}/articles/track-your-order",
@@ -59,8 +61,20 @@ def test_article_gives_what_a_helpdesk_pastes(api):
              "url": f"{BASE}/articles/track-your-order#on-the-app",
              "permanent_url": f"{BASE}/a/1017#on-the-app"},
         ],
+        "body_html": response.json["body_html"],
+        "body_markdown": "Your tracking link arrives by email.\n\n## Where is my tracking link? {#tracking-link}\n\n"
+                         "In the dispatch email.\n\n### On the app\n\nUnder Orders.",
         "helpful_ratio": None,
     }
+    assert '<h2 id="tracking-link">Where is my tracking link?' in response.json["body_html"]
+
+
+def test_article_body_links_are_absolute_so_a_pasted_body_works_anywhere(content, make_app):
+    content.article("refund-times", "Refund times", "See [how to start a return](/articles/start-a-return) "
+                    "and [our partner](https://courier.example/help).")
+    body = make_app(KB_BASE_URL=BASE).test_client().get("/api/v1/articles/refund-times").json["body_html"]
+    assert f'href="{BASE}/articles/start-a-return"' in body
+    assert 'href="https://courier.example/help"' in body
 
 
 def test_article_without_a_number_has_no_permanent_url(api):
@@ -76,32 +90,33 @@ def test_old_slug_redirects_to_the_articles_current_api_address(api):
 @pytest.mark.parametrize("slug", ["no-such-article", "winter-sale"])
 def test_missing_or_draft_article_is_a_json_404_that_says_what_to_do(api, slug):
     response = api.get(f"/api/v1/articles/{slug}")
-    assert response.status_code == 404
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
     assert response.json == {
+        "type": "about:blank",
+        "title": "Not Found",
         "status": 404,
-        "error": "Not Found",
-        "message": f"No published article has the slug '{slug}'. Find articles with /api/v1/search?q=<words>.",
+        "detail": f"No published article has the slug '{slug}'. Find articles with /api/v1/search?q=<words>.",
     }
 
 
-@pytest.mark.parametrize("path", ["/api/v1/categories", "/api/v1/"])
+@pytest.mark.parametrize("path", ["/api/v1/topics", "/api/v1/", "/de/api/v1/topics"])
 def test_unknown_api_address_is_json_and_points_to_the_description(api, path):
     response = api.get(path)
     assert response.status_code == 404
-    assert response.json["message"] == f"There is nothing at {path}. The API is described at /api/v1/openapi.json."
+    assert response.json["detail"] == f"There is nothing at {path}. The API is described at /api/v1/openapi.json."
 
 
 @pytest.mark.parametrize("path", ["/api/v1/articles/%0A%2F", "/api/v1/articles/%2F%0A"])
 def test_an_address_no_route_can_read_is_a_json_404_too(api, path):
     response = api.get(path)
     assert response.status_code == 404
-    assert response.json["error"] == "Not Found"
+    assert response.json["title"] == "Not Found"
 
 
 def test_writing_to_the_read_only_api_is_a_json_405(api):
     response = api.post("/api/v1/articles/track-your-order")
     assert response.status_code == 405
-    assert response.json["error"] == "Method Not Allowed"
+    assert response.json["title"] == "Method Not Allowed"
     assert "GET" in response.headers["Allow"]
 
 
@@ -146,7 +161,8 @@ def test_openapi_document_describes_every_api_route(api, app):
     assert document["openapi"].startswith("3.1")
     assert document["servers"] == [{"url": f"{BASE}/api/v1"}]
     routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).removeprefix("/api/v1")
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.") and rule.endpoint != "api.unknown"}
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.") and rule.endpoint != "api.unknown"
+              and not rule.rule.startswith("/<")}  # each also under /<lang>/api/v1, described by the lang parameter
     assert set(document["paths"]) == routes
 
 
@@ -198,7 +214,7 @@ def test_every_response_matches_the_openapi_document_and_none_is_a_server_error(
     documented = operation["responses"].get(str(response.status_code))
     assert documented is not None, f"{method.upper()} {url} answered {response.status_code}, which is not documented"
     if "content" in documented:
-        schema = documented["content"]["application/json"]["schema"]
+        schema = documented["content"][response.mimetype]["schema"]
         errors = [e.message for e in validator(document, schema).iter_errors(response.json)]
         assert errors == []
 
@@ -232,7 +248,7 @@ def test_order_number_search_points_to_the_tracking_article(api):
 def test_search_without_words_says_how_to_ask(api):
     response = api.get("/api/v1/search?q=+")
     assert response.status_code == 400
-    assert response.json["message"] == "Say what to search for: /api/v1/search?q=<words>, e.g. ?q=refund+times."
+    assert response.json["detail"] == "Say what to search for: /api/v1/search?q=<words>, e.g. ?q=refund+times."
 
 
 def test_a_client_over_the_limit_gets_a_json_429_and_shoppers_are_not_affected(make_app):
@@ -240,7 +256,7 @@ def test_a_client_over_the_limit_gets_a_json_429_and_shoppers_are_not_affected(m
     assert [client.get("/api/v1/articles/track-your-order").status_code for _ in range(3)] == [200, 200, 429]
     limited = client.get("/api/v1/search?q=parcel")
     assert limited.status_code == 429
-    assert limited.json["message"] == ("Too many requests from this client: the limit is 2 per minute. "
+    assert limited.json["detail"] == ("Too many requests from this client: the limit is 2 per minute. "
                                        "Wait a little and try again.")
     assert client.get("/articles/track-your-order").status_code == 200
 
@@ -250,3 +266,110 @@ def test_readme_documents_the_api_and_every_setting_it_adds():
     for name in ("KB_BASE_URL", "KB_CORS_ORIGINS", "KB_API_RATE_LIMIT", "/api/v1/openapi.json",
                  "/api/v1/search", "/a/"):
         assert name in readme, name
+
+
+# ---------------------------------------------------------------- lists, languages and ETags
+
+@pytest.fixture
+def shop(content, make_app):
+    """Three published articles over two topics, one updated lately, one draft, and a German translation."""
+    content.article("track-your-order", "Track your order", "Your tracking link arrives by email.",
+                    updated="2026-10-14", order=1)
+    content.article("late-parcel", "Late parcel", "Wait two working days.", updated="2026-11-20", order=2)
+    content.article("winter-sale", "Winter sale", draft="true")
+    content.write("de/orders-and-shipping/sendung-verfolgen.md", """\
+        ---
+        title: Bestellung verfolgen
+        translation_of: track-your-order
+        updated: 2026-10-20
+        ---
+        Den Link bekommen Sie per E-Mail.
+        """)
+    content.write("de/categories.yml", "- slug: orders-and-shipping\n  title: Bestellung und Versand\n")
+    return make_app(KB_BASE_URL=BASE).test_client()
+
+
+def test_articles_are_listed_in_the_topics_order_a_page_at_a_time(shop):
+    first = shop.get("/api/v1/articles", query_string={"per_page": 2}).json
+    assert [a["slug"] for a in first["articles"]] == ["track-your-order", "late-parcel"]
+    assert (first["total"], first["page"], first["pages"], first["per_page"]) == (3, 1, 2, 2)
+    second = shop.get("/api/v1/articles", query_string={"per_page": 2, "page": 2}).json
+    assert [a["slug"] for a in second["articles"]] == ["start-a-return"]
+    assert "winter-sale" not in str(first) + str(second)
+
+
+def test_a_helpdesk_syncs_only_the_articles_updated_since_its_last_sync(shop):
+    listed = shop.get("/api/v1/articles", query_string={"updated_since": "2026-11-01"}).json
+    assert [a["slug"] for a in listed["articles"]] == ["late-parcel"]
+    in_topic = shop.get("/api/v1/articles", query_string={"category": "returns-and-refunds"}).json
+    assert [a["slug"] for a in in_topic["articles"]] == ["start-a-return"]
+
+
+@pytest.mark.parametrize("query, status, detail", [
+    ({"page": 3, "per_page": 2}, 404, "There is no page 3: pages run from 1 to 2."),
+    ({"page": 0}, 404, "There is no page 0: pages run from 1 to 1."),
+    ({"per_page": 500}, 400, "per_page is from 1 to 100, not '500'."),
+    ({"updated_since": "last week"}, 400, "updated_since is a day, written YYYY-MM-DD, not 'last week'."),
+    ({"lang": "fr"}, 400, "The help center is not served in 'fr'. Ask for one of: en, de."),
+])
+def test_a_list_request_it_cannot_answer_is_a_problem_that_says_why(shop, query, status, detail):
+    response = shop.get("/api/v1/articles", query_string=query)
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert response.json["detail"] == detail
+
+
+def test_a_search_page_past_the_last_is_a_404_not_an_empty_list(shop):
+    assert shop.get("/api/v1/search", query_string={"q": "parcel", "page": 99}).status_code == 404
+
+
+def test_topics_are_listed_with_how_many_articles_each_holds(shop):
+    topics = shop.get("/api/v1/categories").json["categories"]
+    assert [(t["slug"], t["articles"]) for t in topics] == [("orders-and-shipping", 2), ("returns-and-refunds", 1)]
+    german = shop.get("/de/api/v1/categories").json["categories"]
+    assert german[0]["title"] == "Bestellung und Versand"
+    assert german[0]["url"] == f"{BASE}/de/categories/orders-and-shipping"
+
+
+@pytest.mark.parametrize("address", ["/de/api/v1/articles", "/api/v1/articles?lang=de"])
+def test_every_article_is_listed_in_german_and_an_untranslated_one_is_marked(shop, address):
+    listed = {a["title"]: (a["language"], a["fallback"], a["url"]) for a in shop.get(address).json["articles"]}
+    assert listed["Bestellung verfolgen"] == ("de", False, f"{BASE}/de/articles/sendung-verfolgen")
+    assert listed["Late parcel"] == ("en", True, f"{BASE}/articles/late-parcel")
+
+
+def test_a_german_article_comes_with_its_german_body(shop):
+    article = shop.get("/de/api/v1/articles/sendung-verfolgen").json
+    assert (article["title"], article["language"], article["fallback"]) == ("Bestellung verfolgen", "de", False)
+    assert article["body_markdown"] == "Den Link bekommen Sie per E-Mail."
+    original = shop.get("/api/v1/articles/late-parcel", query_string={"lang": "de"}).json
+    assert (original["title"], original["fallback"]) == ("Late parcel", True)
+
+
+def test_a_read_sent_again_with_its_etag_answers_304_without_a_body(shop):
+    first = shop.get("/api/v1/articles/track-your-order")
+    assert first.headers["ETag"]
+    again = shop.get("/api/v1/articles/track-your-order", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    listed = shop.get("/api/v1/categories")
+    assert shop.get("/api/v1/categories", headers={"If-None-Match": listed.headers["ETag"]}).status_code == 304
+    assert shop.get("/api/v1/categories", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(make_app):
+    """Schemathesis makes requests from the OpenAPI document, valid and not: each answer is documented and fits."""
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                                   status_code_conformance)
+
+    app = make_app(KB_CONTENT_DIR=str(ROOT / "articles"), KB_API_RATE_LIMIT="100000 per minute")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    requests = st.one_of([result.ok().as_strategy() for result in schema.get_all_operations()])
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=requests)
+    def answered_as_documented(case):
+        case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                       response_schema_conformance])
+
+    answered_as_documented()
