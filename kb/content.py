@@ -25,6 +25,7 @@ from kb.facts import Fact, Facts, load_facts, substitute, used
 from kb.names import address_problem, case_clashes, control_characters, name_problem, read_inside, shown
 from kb.problems import Problem
 from kb.render import Heading, RenderError, plain_text, render_markdown
+from kb.widget.suggestions import WIDGET_FILE, Suggestions, load_suggestions
 
 CATEGORIES_FILE = "categories.yml"
 CONTACT_FILE = "contact.yml"
@@ -122,6 +123,8 @@ class Library:
     # In a translation: its slug -> the slug of the default-language article it translates.
     originals: dict[str, str] = field(default_factory=dict)
     by_original: dict[str, str] = field(default_factory=dict)  # and back: default slug -> its slug here
+    # The widget's articles per shop page (widget.yml), kept by the default language's library only.
+    suggestions: Suggestions = field(default_factory=Suggestions)
 
     @property
     def published(self) -> list[Article]:
@@ -610,7 +613,11 @@ def load_library(content_dir: Path, skip: frozenset[str] = frozenset()) -> Libra
     articles, article_problems = load_articles(content_dir, categories, facts, skip=skip)
     aliases, alias_problems = alias_map(articles)
     contact, contact_problems = load_contact(content_dir / CONTACT_FILE, _display(content_dir / CONTACT_FILE, content_dir))
-    problems = [*problems, *facts.problems, *article_problems, *alias_problems, *contact_problems]
+    suggestions, suggestion_problems = load_suggestions(content_dir / WIDGET_FILE,
+                                                        _display(content_dir / WIDGET_FILE, content_dir),
+                                                        articles, aliases)
+    problems = [*problems, *facts.problems, *article_problems, *alias_problems, *contact_problems,
+                *suggestion_problems]
     return Library(
         articles=articles,
         categories=categories,
@@ -619,4 +626,5 @@ def load_library(content_dir: Path, skip: frozenset[str] = frozenset()) -> Libra
         problems=tuple(problems),
         related=related_articles(articles),
         facts=facts,
+        suggestions=suggestions,
     )

@@ -1,0 +1,5 @@
+"""The help widget: one script tag puts search, suggested articles and the contact channels on a shop's pages.
+
+``suggestions`` reads the editors' ``widget.yml`` (no web here, so the
+checker and start-up share it).
+"""
