@@ -1,8 +1,33 @@
-"""The help widget's server side: widget.yml as editors write it."""
+"""The help widget's server side: widget.yml as editors write it, what the API tells the widget, its files."""
 from __future__ import annotations
 
-from kb import ROOT
+import datetime as dt
+
+import pytest
+
+from kb import ROOT, contact_panel
 from kb.widget.suggestions import Rule, Suggestions
+from tests.test_languages import german  # noqa: F401  (the German content fixture)
+
+SHOP = "https://shop.example"
+
+WIDGET_YML = """\
+# what the widget suggests on the shop's pages
+/checkout*: [start-a-return, track-your-order]
+/products/*:
+  - track-your-order
+"""
+
+
+@pytest.fixture
+def widget_app(content, make_app):
+    content.write("widget.yml", WIDGET_YML)
+    return make_app(KB_CORS_ORIGINS=(SHOP,))
+
+
+@pytest.fixture
+def widget(widget_app):
+    return widget_app.test_client()
 
 
 def problems(runner) -> list[str]:
@@ -68,3 +93,46 @@ def test_check_reports_widget_yml_that_is_not_a_mapping_or_not_yaml(runner, cont
 def test_the_demo_content_suggests_articles_that_exist(runner):
     result = runner.invoke(args=["check", str(ROOT / "articles")])
     assert "widget.yml" not in result.output
+
+
+# ---------------------------------------------------------------- what the API tells the widget
+
+def test_a_checkout_page_gets_the_articles_widget_yml_names_in_order(widget):
+    answer = widget.get("/api/v1/widget", query_string={"path": "/checkout/payment"}).json
+    assert [a["slug"] for a in answer["suggested"]] == ["start-a-return", "track-your-order"]
+    assert answer["suggested"][1]["sections"][0]["anchor"] == "tracking-link"
+    assert answer["links"] == {"api": "http://localhost/api/v1", "home": "http://localhost/",
+                               "contact": "http://localhost/contact"}
+
+
+def test_a_page_no_pattern_matches_gets_the_featured_articles(widget):
+    answer = widget.get("/api/v1/widget", query_string={"path": "/about-us"}).json
+    assert [a["slug"] for a in answer["suggested"]] == ["track-your-order"]
+
+
+def test_the_widget_is_told_which_channels_are_open_now(widget, monkeypatch):
+    monkeypatch.setattr(contact_panel, "current_time", lambda: dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc))
+    phone, email = widget.get("/api/v1/widget").json["contact"]
+    assert phone == {"kind": "phone", "label": "Call us", "value": "0131 496 0123", "link": "tel:01314960123",
+                     "response": "Usually answered within 3 minutes", "hours": ["Mon–Fri 09:00–18:00"],
+                     "open": True, "status": "Open now — until 18:00", "links": []}
+    assert (email["open"], email["status"]) == (None, None)
+
+
+def test_a_german_page_gets_german_words_articles_and_channels(german, make_app):  # noqa: F811
+    german.write("widget.yml", WIDGET_YML)
+    client = make_app().test_client()
+    answer = client.get("/api/v1/widget", query_string={"path": "/products/oak", "lang": "de"}).json
+    assert answer["language"] == "de"
+    assert answer["texts"]["open"] == "Hilfe"
+    assert answer["texts"]["results_other"] == "{count} Artikel gefunden"
+    assert [a["title"] for a in answer["suggested"]] == ["Bestellung verfolgen"]
+    assert answer["contact"][0]["label"] == "Rufen Sie uns an"
+    assert answer["links"]["api"] == "http://localhost/de/api/v1"
+    assert answer["links"]["contact"] == "http://localhost/de/contact"
+
+
+def test_a_language_the_help_center_does_not_speak_is_a_400_the_widget_falls_back_from(widget):
+    response = widget.get("/api/v1/widget", query_string={"lang": "fr"})
+    assert response.status_code == 400
+    assert response.json["detail"] == "The help center is not served in 'fr'. Ask for one of: en, de."

@@ -20,17 +20,19 @@ import math
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from kb.addresses import published_article
+from kb.addresses import external_url, published_article
 from kb.content import Article
 from kb.extensions import limiter
 from kb.languages import current_language, default_language, languages, library_for, localized, prefix
 from kb.api.openapi import openapi_document
 from kb.api.representations import article_json, full_article_json, results_json, topic_json
 from kb.search import current_search, normalize
+from kb.widget.views import contact_json, texts
 
 PREFIX = "/api/v1"
 PREFLIGHT_MAX_AGE = 600
 PER_PAGE = 20
+SUGGESTED = 5  # the featured articles a page of the shop gets when no widget.yml pattern matches it
 MAX_PER_PAGE = 100
 
 bp = Blueprint("api", __name__)
@@ -142,6 +144,25 @@ def search(lang: str | None = None):
     found = [(hit, article) for hit in results.hits
              if (article := published_article(hit.slug, hit.language or language))]
     return jsonify(results_json(results, found, library_for(language), language))
+
+
+@route("/widget")
+def widget(lang: str | None = None):
+    """What the help widget shows on a page of the shop: its words, the articles suggested there, the channels.
+
+    A page no pattern of widget.yml matches gets the featured articles, as the home page shows them.
+    """
+    language, default = current_language(), library_for(default_language())
+    slugs = default.suggestions.for_path(request.args.get("path", "/"))
+    chosen = [default.articles[slug] for slug in slugs] if slugs else default.featured()[:SUGGESTED]
+    lib = library_for(language)
+    suggested = [_in_language(a, language) for a in chosen]
+    return jsonify(language=language, texts=texts(),
+                   suggested=[article_json(a, lib.category(a.category), language) for a in suggested],
+                   contact=contact_json(),
+                   links={"api": external_url("api.openapi", lang=prefix(language)).removesuffix("/openapi.json"),
+                          "home": external_url("site.home", lang=prefix(language)),
+                          "contact": external_url("askus.contact", lang=prefix(language))})
 
 
 @route("/openapi.json")

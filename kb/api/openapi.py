@@ -139,6 +139,44 @@ SCHEMAS = {
         },
     },
 }
+SCHEMAS["Channel"] = {
+    "type": "object",
+    "required": ["kind", "label", "value", "link", "response", "hours", "open", "status", "links"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "enum": ["phone", "email", "chat", "social"]},
+        "label": {"type": "string"},
+        "value": {"type": "string", "description": "The number, address or name shown"},
+        "link": {"type": ["string", "null"], "description": "tel:, mailto: or https: address"},
+        "response": {"type": ["string", "null"], "description": "How fast the team answers"},
+        "hours": {"type": "array", "items": {"type": "string"}, "description": "Lines like Mon–Fri 09:00–18:00"},
+        "open": {"type": ["boolean", "null"], "description": "Staffed now; null for a channel without hours"},
+        "status": {"type": ["string", "null"], "description": "E.g. Open now — until 18:00, in the language asked"},
+        "links": {"type": "array", "items": {
+            "type": "object", "required": ["label", "url"], "additionalProperties": False,
+            "properties": {"label": {"type": "string"}, "url": {"type": "string"}}}},
+    },
+}
+SCHEMAS["Widget"] = {
+    "type": "object",
+    "required": ["language", "texts", "suggested", "contact", "links"],
+    "additionalProperties": False,
+    "properties": {
+        "language": {"type": "string", "description": "The language of the texts and articles"},
+        "texts": {"type": "object", "additionalProperties": {"type": "string"},
+                  "description": "The widget's words; {count} and {query} are filled in by the widget"},
+        "suggested": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleSummary"},
+                      "description": "The articles widget.yml suggests for the path, or the featured ones"},
+        "contact": {"type": "array", "items": {"$ref": "#/components/schemas/Channel"}},
+        "links": {
+            "type": "object", "required": ["api", "home", "contact"], "additionalProperties": False,
+            "properties": {"api": {"type": "string", "format": "uri", "description": "The API in this language"},
+                           "home": {"type": "string", "format": "uri"},
+                           "contact": {"type": "string", "format": "uri",
+                                       "description": "The help center's contact page"}},
+        },
+    },
+}
 NOT_MODIFIED = {"description": "Not modified since the ETag sent in If-None-Match"}
 # One article: what a list gives of it, and its body.
 SCHEMAS["Article"] = {
@@ -195,7 +233,7 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {
             "title": f"{current_app.config['KB_SITE_NAME']} API",
-            "version": "1.1.0",
+            "version": "1.2.0",
             "description": "Read-only access to published help articles, for helpdesk integrations and the "
                            "help widget. Every read answers with an ETag; send it back in If-None-Match to get "
                            "304 when nothing changed. Errors are problem details (RFC 9457).",
@@ -227,6 +265,11 @@ def openapi_document() -> dict:
                  PAGE],
                 e404="A page past the last one",
                 e503="Search is unavailable for a moment: try again"),
+            "/widget": _read(
+                "getWidget", "What the help widget shows on a page of the shop", "Widget",
+                "Its words, the articles suggested for the page and the contact channels with whether they are open",
+                [{"name": "path", "in": "query", "required": False, "schema": {"type": "string", "default": "/"},
+                  "description": "The path of the shop's page, e.g. /checkout/payment, matched against widget.yml"}]),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenAPI",
