@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from kb import (addresses, api, askus, caching, cli, contact_panel, extensions, feedback, health, i18n, insights,
                     languages, migrations, pageviews, prerender, search, security, seo, sessions, views)
+    from kb.widget import views as widget
     from kb.translations import load_languages
 
     languages.init_app(app)
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     seo.init_app(app)
     caching.init_app(app)
     api.init_app(app)
+    widget.init_app(app)
     health.init_app(app)
     pageviews.init_app(app)
     prerender.init_app(app)

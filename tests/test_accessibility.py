@@ -21,9 +21,9 @@ PAGES = {
 BLOCKING = ("serious", "critical")
 
 
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical findings, one line per rule with the elements it names."""
-    results = Axe().run(page).response
+def blocking_violations(page, context: dict | None = None) -> list[str]:
+    """axe-core's serious and critical findings in the page (or the ``context`` axe is given), one line per rule."""
+    results = Axe().run(page, context=context).response
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']]}"
         for v in results["violations"] if v["impact"] in BLOCKING

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 
 import pytest
 
@@ -10,6 +11,7 @@ from kb.widget.suggestions import Rule, Suggestions
 from tests.test_languages import german  # noqa: F401  (the German content fixture)
 
 SHOP = "https://shop.example"
+BUDGET_BYTES = 20 * 1024
 
 WIDGET_YML = """\
 # what the widget suggests on the shop's pages
@@ -136,3 +138,29 @@ def test_a_language_the_help_center_does_not_speak_is_a_400_the_widget_falls_bac
     response = widget.get("/api/v1/widget", query_string={"lang": "fr"})
     assert response.status_code == 400
     assert response.json["detail"] == "The help center is not served in 'fr'. Ask for one of: en, de."
+
+
+# ---------------------------------------------------------------- the script and its stylesheet
+
+@pytest.mark.parametrize("name, mimetype", [("widget.js", "text/javascript"), ("widget.css", "text/css")])
+def test_widget_files_keep_a_fixed_address_cached_for_an_hour(widget, name, mimetype):
+    response = widget.get(f"/{name}", headers={"Origin": SHOP})
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert response.cache_control.public and response.cache_control.max_age == 3600
+    assert response.headers["Access-Control-Allow-Origin"] == SHOP
+    assert "Set-Cookie" not in response.headers
+
+
+def test_an_unlisted_shop_may_not_read_the_widgets_stylesheet(widget):
+    response = widget.get("/widget.css", headers={"Origin": "https://elsewhere.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_widget_weighs_less_than_20_kb_gzipped(capsys):
+    sizes = {name: len(gzip.compress((ROOT / "static" / name).read_bytes(), 9)) for name in ("widget.js", "widget.css")}
+    total = sum(sizes.values())
+    with capsys.disabled():
+        print(f"\nwidget gzipped: {sizes['widget.js']} B script + {sizes['widget.css']} B stylesheet = {total} B "
+              f"({total / 1024:.1f} KB of {BUDGET_BYTES // 1024} KB)")
+    assert total <= BUDGET_BYTES

@@ -1,11 +1,24 @@
-"""What the API tells the help widget besides articles: its words, and the contact channels as JSON."""
+"""The widget's script and stylesheet, at fixed addresses a shop puts in its pages, and what the API tells it.
+
+A shop embeds ``/widget.js`` once and never changes the tag, so the files
+keep their addresses (no fingerprint) and are cached for an hour. The
+script fetches its stylesheet (``/widget.css``) and puts it in its shadow
+root as a constructed stylesheet, so the shop's Content-Security-Policy needs
+no ``style-src`` for it; that fetch is cross-origin, so the stylesheet answers
+the origins in KB_CORS_ORIGINS, as the API does. The API's answer for the
+widget (``/api/v1/widget``) takes its words and channels from here.
+"""
 from __future__ import annotations
 
+from flask import Blueprint, Flask, Response, current_app, request, send_from_directory
 from flask_babel import get_translations, gettext
 
 from kb import contact_panel
 from kb.contact import opening_hours_text
 from kb.languages import library_for
+
+bp = Blueprint("widget", __name__)
+MAX_AGE = 3600
 
 
 def texts() -> dict[str, str]:
@@ -47,3 +60,27 @@ def contact_json() -> list[dict]:
              "open": status.is_open if status else None, "status": status.text if status else None,
              "links": [{"label": link.label, "url": link.url} for link in channel.links]}
             for channel, status in contact.panel(contact_panel.current_time())]
+
+
+def _asset(filename: str) -> Response:
+    response = send_from_directory(current_app.static_folder, filename, max_age=MAX_AGE)
+    response.cache_control.public = True
+    origin = request.headers.get("Origin")
+    if origin and origin in current_app.config["KB_CORS_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    response.vary.add("Origin")
+    return response
+
+
+@bp.route("/widget.js")
+def script():
+    return _asset("widget.js")
+
+
+@bp.route("/widget.css")
+def stylesheet():
+    return _asset("widget.css")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
