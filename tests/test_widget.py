@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import re
 
 import pytest
 
@@ -164,3 +165,9 @@ def test_widget_weighs_less_than_20_kb_gzipped(capsys):
         print(f"\nwidget gzipped: {sizes['widget.js']} B script + {sizes['widget.css']} B stylesheet = {total} B "
               f"({total / 1024:.1f} KB of {BUDGET_BYTES // 1024} KB)")
     assert total <= BUDGET_BYTES
+
+
+def test_readme_documents_every_data_setting_of_the_widget():
+    readme = (ROOT / "README.md").read_text()
+    settings = set(re.findall(r'getAttribute\("(data-[a-z-]+)"\)', (ROOT / "static" / "widget.js").read_text()))
+    assert settings and [s for s in sorted(settings) if f"`{s}`" not in readme] == []
