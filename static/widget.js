@@ -348,5 +348,7 @@
     });
   }
 
-  start();
+  // With defer (as the README says) the page is parsed already; a tag without it may run before <body> exists.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

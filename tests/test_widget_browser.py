@@ -20,9 +20,14 @@ from tests.test_accessibility import blocking_violations
 from tests.test_languages import german  # noqa: F401  (the German content fixture)
 
 STOREFRONT = Path(__file__).parent / "storefront"
-# path: (the page's lang, its title)
-SHOP_PAGES = {"/products/oak-table": ("en", "Oak table"), "/checkout": ("en", "Checkout"),
-              "/de/produkte/eichentisch": ("de", "Eichentisch")}
+# path: (the page's lang, its title, the widget's data- settings)
+SHOP_PAGES = {
+    "/products/oak-table": ("en", "Oak table", ""),
+    "/checkout": ("en", "Checkout", ""),
+    "/de/produkte/eichentisch": ("de", "Eichentisch", ""),
+    "/p/4711": ("en", "Oak table", ' data-lang="de-AT" data-path="/checkout" data-position="left" '
+                                   'data-color="rebeccapurple"'),
+}
 WIDGET_YML = """\
 /checkout*: [start-a-return]
 /products/*: [track-your-order, start-a-return]
@@ -57,8 +62,9 @@ def storefront(addresses: dict):
             response = Response((STOREFRONT / request.path.lstrip("/")).read_bytes(),
                                 mimetype="text/css" if request.path.endswith(".css") else "text/javascript")
         elif request.path in SHOP_PAGES:
-            lang, title = SHOP_PAGES[request.path]
-            page = (STOREFRONT / "page.html").read_text().format(lang=lang, title=title, help_center=help_center)
+            lang, title, settings = SHOP_PAGES[request.path]
+            page = (STOREFRONT / "page.html").read_text().format(lang=lang, title=title, help_center=help_center,
+                                                                 settings=settings)
             response = Response(page, mimetype="text/html")
         elif request.path == "/favicon.ico":
             response = Response(status=204)
@@ -176,6 +182,16 @@ def test_the_shops_css_cannot_restyle_the_widget_nor_the_widget_the_shop(watched
     assert watched.evaluate("document.adoptedStyleSheets.length + '/' + document.styleSheets.length") == "0/1"
     assert watched.evaluate("document.body.lastElementChild.localName") == "kb-help"
     assert watched.problems == []
+
+
+def test_a_shops_data_settings_choose_the_language_the_page_the_corner_and_the_colour(page, shop):
+    panel = open_panel(page, shop, "/p/4711", button="Hilfe")
+    expect(panel.get_by_role("region", name="Vorschläge für diese Seite").get_by_role("link")).to_have_text(
+        ["Rücksendung starten"])
+    launcher = page.get_by_role("button", name="Hilfe", exact=True)
+    assert launcher.bounding_box()["x"] < 100
+    assert panel.bounding_box()["x"] < 100
+    assert launcher.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(102, 51, 153)"
 
 
 def test_the_widget_sets_no_cookie_and_asks_no_one_but_the_help_center(page, shop):
