@@ -11,6 +11,7 @@ import difflib
 import functools
 import hashlib
 import heapq
+import os
 import zlib
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -458,7 +459,7 @@ def load_articles(content_dir: Path, categories: tuple[Category, ...], facts: Fa
     known = {c.slug for c in categories}
     articles: dict[str, Article] = {}
     paths = article_files(content_dir, skip)
-    problems = _case_clash_problems(paths, root)
+    problems = _case_clash_problems(paths, root) + _folders_linked_out(content_dir, root)
     for path in paths:
         name = _display(path, root)
         if wrong_name := name_problem(path.stem):
@@ -491,6 +492,19 @@ def load_articles(content_dir: Path, categories: tuple[Category, ...], facts: Fa
                                                 f"(known: {', '.join(sorted(known))})", column=column))
         articles[article.slug] = article
     return articles, problems
+
+
+def _folders_linked_out(content_dir: Path, root: Path) -> list[Problem]:
+    """Folders that are symbolic links out of the content folder: never walked into, and said so."""
+    problems, inside = [], root.resolve()
+    for folder, subfolders, _ in os.walk(content_dir):
+        for name in subfolders:
+            path = Path(folder) / name
+            if path.is_symlink() and not (target := path.resolve()).is_relative_to(inside):
+                problems.append(Problem(_display(path, root), None, f"it is a symbolic link to {target}, outside "
+                                        "the content folder, so its articles are not read; copy them into the "
+                                        "folder instead"))
+    return problems
 
 
 def _case_clash_problems(paths: list[Path], root: Path) -> list[Problem]:

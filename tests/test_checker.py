@@ -326,6 +326,19 @@ def test_a_symlink_leading_out_of_the_content_folder_is_an_error_and_never_loade
     assert "x" not in load_library(content.root).articles
 
 
+def test_a_folder_linked_out_of_the_content_folder_is_an_error_and_its_articles_never_load(runner, content,
+                                                                                            tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: Secret\ncategory: orders-and-shipping\n---\nNot for shoppers.\n")
+    (content.root / "orders-and-shipping" / "more").symlink_to(outside)
+    lines, code = check(runner)
+    assert f"articles/orders-and-shipping/more: error: it is a symbolic link to {outside}, outside the content " \
+           "folder, so its articles are not read; copy them into the folder instead" in lines
+    assert code == 1
+    assert "secret" not in load_library(content.root).articles
+
+
 def test_a_symlink_to_another_file_inside_the_folder_is_read(runner, content):
     (content.root / "orders-and-shipping" / "tracking.md").symlink_to("track-your-order.md")
     assert "tracking" in load_library(content.root).articles

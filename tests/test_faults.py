@@ -232,7 +232,7 @@ def test_no_index_at_all_still_serves_pages_and_health_names_the_index(content, 
     instant = client.get("/search.json", query_string={"q": "track"})
     assert instant.status_code == 200 and instant.json["unavailable"] is True
     api = client.get("/api/v1/search", query_string={"q": "track"})
-    assert api.status_code == 503 and "unavailable" in api.json["message"]
+    assert api.status_code == 503 and "unavailable" in api.json["detail"]
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["failed"] == ["index"]
 
