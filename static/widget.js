@@ -47,6 +47,7 @@
   function languages(tag) {
     tag = tag.toLowerCase();
     var main = tag.split("-")[0];
+    if (!tag) return [""];
     return main === tag ? [tag, ""] : [tag, main, ""];
   }
 
