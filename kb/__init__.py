@@ -34,8 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from kb import (addresses, api, askus, caching, cli, contact_panel, extensions, feedback, health, i18n, insights,
                     languages, migrations, pageviews, prerender, search, security, seo, sessions, views)
-    from kb.widget import views as widget
     from kb.translations import load_languages
+    from kb.widget import views as widget
 
     languages.init_app(app)
     library = load_languages(Path(app.config["KB_CONTENT_DIR"]), app.config["KB_LANGUAGES"])

@@ -52,6 +52,18 @@ def test_a_dot_or_bracket_in_a_pattern_is_matched_as_written():
     assert Suggestions((Rule("/sale[1]*", ("a",)),)).for_path("/sale[1]/shoes") == ("a",)
 
 
+@pytest.mark.parametrize("path, matches", [
+    ("/shop/oak/reviews", True), ("/shop/reviews", True), ("/shop/oak/reviews/2", False), ("/shopreviews", False),
+    ("/shop/a/reviews/b/reviews", True), ("/shop/" + "a" * 100_000, False),
+])
+def test_stars_stand_for_any_characters_between_the_parts_written(path, matches):
+    assert Rule("/shop/*reviews", ("a",)).matches(path) is matches
+
+
+def test_a_long_path_against_many_stars_is_answered_at_once():
+    assert Rule("/*/*/*/*/*/*/*/*/x", ("a",)).matches("/" * 100_000) is False
+
+
 def test_check_reports_an_unknown_slug_in_widget_yml_at_its_line_and_column(runner, content):
     content.write("widget.yml", "/checkout*: [start-a-return, track-your-ordr]\n")
     assert problems(runner) == [

@@ -36,7 +36,24 @@ class Rule:
     slugs: tuple[str, ...]
 
     def matches(self, path: str) -> bool:
-        return _regex(self.pattern).fullmatch(path) is not None
+        """Whether ``path`` fits the pattern; the parts between stars are found in order, left to right.
+
+        No regular expression: the path is the shopper's to choose, and ``.*`` between several parts
+        would try every split of a long path.
+        """
+        if "*" not in self.pattern:
+            return path == self.pattern
+        first, *middle, last = self.pattern.split("*")
+        end = len(path) - len(last)
+        if end < len(first) or not path.startswith(first) or not path.endswith(last):
+            return False
+        position = len(first)
+        for part in middle:
+            found = path.find(part, position, end)
+            if found < 0:
+                return False
+            position = found + len(part)
+        return True
 
 
 @dataclass(frozen=True)
@@ -47,10 +64,6 @@ class Suggestions:
 
     def for_path(self, path: str) -> tuple[str, ...]:
         return next((rule.slugs for rule in self.rules if rule.matches(path)), ())
-
-
-def _regex(pattern: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
 def load_suggestions(path: Path, name: str, articles: dict,
