@@ -33,6 +33,7 @@ WIDGET_YML = """\
 /products/*: [track-your-order, start-a-return]
 /de/produkte/*: [track-your-order]
 """
+NONCE = "a2b-shop-4711"
 HOTPINK = "rgb(255, 105, 180)"
 ACCENT = "rgb(30, 91, 63)"
 # axe-core itself calls Array.prototype.map: the test, not the widget, takes a working one from a fresh frame.
@@ -53,24 +54,36 @@ def shop_policy(help_center: str) -> str:
     ])
 
 
+def nonce_policy(help_center: str) -> str:
+    """A shop's policy built on a nonce ('strict-dynamic'): the tag carries the nonce, the help center is only
+    a connect-src."""
+    return "; ".join([f"script-src 'nonce-{NONCE}' 'strict-dynamic'", f"connect-src 'self' {help_center}",
+                      "style-src 'self'", "object-src 'none'", "base-uri 'none'"])
+
+
 def storefront(addresses: dict):
-    """The shop: a few pages in English and German, its hostile stylesheet and script, all under its CSP."""
+    """The shop: a few pages in English and German, its hostile stylesheet and script, all under its CSP.
+
+    ``?csp=nonce`` serves a page under a nonce-based policy instead of one listing the help center.
+    """
     @Request.application
     def shop(request: Request) -> Response:
         help_center = addresses["help_center"]
+        nonced = request.args.get("csp") == "nonce"
         if request.path in ("/hostile.css", "/hostile.js"):
             response = Response((STOREFRONT / request.path.lstrip("/")).read_bytes(),
                                 mimetype="text/css" if request.path.endswith(".css") else "text/javascript")
         elif request.path in SHOP_PAGES:
             lang, title, settings = SHOP_PAGES[request.path]
-            page = (STOREFRONT / "page.html").read_text().format(lang=lang, title=title, help_center=help_center,
-                                                                 settings=settings)
+            page = (STOREFRONT / "page.html").read_text().format(
+                lang=lang, title=title, help_center=help_center, settings=settings,
+                nonce=f' nonce="{NONCE}"' if nonced else "")
             response = Response(page, mimetype="text/html")
         elif request.path == "/favicon.ico":
             response = Response(status=204)
         else:
             response = Response("Not found", status=404)
-        response.headers["Content-Security-Policy"] = shop_policy(help_center)
+        response.headers["Content-Security-Policy"] = (nonce_policy if nonced else shop_policy)(help_center)
         return response
     return shop
 
@@ -192,6 +205,13 @@ def test_a_shops_data_settings_choose_the_language_the_page_the_corner_and_the_c
     assert launcher.bounding_box()["x"] < 100
     assert panel.bounding_box()["x"] < 100
     assert launcher.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(102, 51, 153)"
+
+
+def test_under_a_nonce_based_policy_the_widget_needs_its_nonce_and_connect_src_only(watched, shop):
+    panel = open_panel(watched, shop, "/checkout?csp=nonce")
+    panel.get_by_role("searchbox").press_sequentially("return", delay=30)
+    expect(panel.get_by_role("status")).to_have_text("1 article found")
+    assert watched.problems == []
 
 
 def test_the_widget_sets_no_cookie_and_asks_no_one_but_the_help_center(page, shop):

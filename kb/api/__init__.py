@@ -32,8 +32,8 @@ from kb.widget.views import contact_json, texts
 PREFIX = "/api/v1"
 PREFLIGHT_MAX_AGE = 600
 PER_PAGE = 20
-SUGGESTED = 5  # the featured articles a page of the shop gets when no widget.yml pattern matches it
 MAX_PER_PAGE = 100
+SUGGESTED = 5  # the featured articles a page of the shop gets when no widget.yml pattern matches it
 
 bp = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
