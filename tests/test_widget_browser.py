@@ -214,6 +214,19 @@ def test_under_a_nonce_based_policy_the_widget_needs_its_nonce_and_connect_src_o
     assert watched.problems == []
 
 
+def test_a_shop_missing_from_kb_cors_origins_gets_no_button_rather_than_one_that_opens_nothing(page, make_app,
+                                                                                              serve):
+    addresses = {}
+    url = serve(storefront(addresses))
+    addresses["help_center"] = serve(make_app())
+    with page.expect_response(addresses["help_center"] + "/widget.js") as script:
+        page.goto(url + "/checkout")
+    assert script.value.ok  # the script ran, and found it may not read the help center's answers
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("kb-help")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Checkout")).to_be_attached()
+
+
 def test_the_widget_sets_no_cookie_and_asks_no_one_but_the_help_center(page, shop):
     asked = []
     page.on("request", lambda request: asked.append(request.url))
