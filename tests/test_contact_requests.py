@@ -21,6 +21,7 @@ from kb.contact_requests.models import Attachment, ContactRequest, Delivery
 from kb.contact_requests.outbox import claim_due, prune, send_again, send_due
 from kb.contact_requests.transports import senders
 from kb.extensions import db
+from test_insights import PASSWORD, Editor
 
 REFERENCE = re.compile(r"AP-[2-9A-Z]{4}-[2-9A-Z]{2}")
 SECRET = "webhook-secret"
@@ -312,6 +313,29 @@ def test_a_webhook_answering_500_is_retried_then_failed_and_can_be_sent_again(ap
     deliver(app)
     assert deliveries(app)["webhook"] == "delivered"
     assert len(webhook.RequestHandlerClass.received) == 3
+
+
+def test_editors_see_a_failed_request_with_its_error_and_send_it_again(app, webhook):
+    app.config.update(KB_EDITOR_PASSWORD=PASSWORD, KB_REQUESTS_MAX_ATTEMPTS=1)
+    webhook.RequestHandlerClass.status = 503
+    reference = Shopper(app).sent_reference(message="My <script>alert(1)</script> parcel")
+    deliver(app)
+    editor = Editor(app)
+    editor.log_in()
+    page = editor.client.get("/insights/requests?status=failed").text
+    assert reference in page and "HTTPError: HTTP Error 503: Service Unavailable" in page
+    assert "My &lt;script&gt;alert(1)&lt;/script&gt; parcel" in page
+    assert reference not in editor.client.get("/insights/requests?status=delivered").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    webhook.RequestHandlerClass.status = 200
+    response = editor.client.post(f"/insights/requests/{reference}/send-again", data={"csrf_token": token})
+    assert f"{reference} will be sent again" in editor.client.get(response.headers["Location"]).text
+    deliver(app)
+    assert reference in editor.client.get("/insights/requests?status=delivered").text
+
+
+def test_request_list_is_for_editors_only(app):
+    assert Shopper(app).client.get("/insights/requests").headers["Location"].startswith("/insights/login")
 
 
 def test_delivered_requests_and_their_files_are_deleted_after_the_retention_period(app):
