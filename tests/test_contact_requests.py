@@ -21,7 +21,7 @@ from kb.contact_requests.models import Attachment, ContactRequest, Delivery
 from kb.contact_requests.outbox import claim_due, prune, send_again, send_due
 from kb.contact_requests.transports import senders
 from kb.extensions import db
-from test_insights import PASSWORD, Editor
+from tests.test_insights import PASSWORD, Editor
 
 REFERENCE = re.compile(r"AP-[2-9A-Z]{4}-[2-9A-Z]{2}")
 SECRET = "webhook-secret"
