@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import json
+import queue
 import re
 import socket
 import threading
@@ -268,6 +269,25 @@ def test_smtp_down_while_requests_are_sent_delivers_every_one_exactly_once_when_
     ids = [m["Message-ID"] for m in mailbox.to("help@shop.example")]
     assert sorted(ids) == sorted(f"<{reference}.email@shop.example>" for reference in references)
     assert set(deliveries(app).values()) == {"delivered"}
+
+
+def test_a_running_sender_delivers_requests_stored_after_its_last_round(app, mailbox):
+    """The sender process keeps one app context (and database session) for its whole life, unlike ``deliver``."""
+    rounds, done = queue.Queue(), queue.Queue()
+
+    def sender():
+        with app.app_context():
+            while rounds.get():
+                done.put(send_due(senders()))
+    thread = threading.Thread(target=sender)
+    thread.start()
+    for n in (1, 2, 3):
+        Shopper(app, f"192.0.2.{n}").sent_reference()
+        rounds.put(True)
+        assert done.get(timeout=30) == 3
+    rounds.put(False)
+    thread.join()
+    assert len(mailbox.to("help@shop.example")) == 3
 
 
 def test_two_senders_at_once_deliver_each_request_once(app, mailbox):

@@ -37,10 +37,17 @@ def idempotency_key(reference: str, channel: str) -> str:
 
 
 def _load(request_id: int) -> tuple[ContactRequest, list[Attachment]]:
+    """The request and its files, detached, read in a transaction that ends here.
+
+    The sender keeps one session for its whole life: an object left in it
+    would be refreshed after the rollback, opening a read that keeps the
+    database as it was then (SQLite's snapshot), and hide newer requests.
+    """
     found = db.session.get(ContactRequest, request_id)
     files = db.session.scalars(db.select(Attachment).where(Attachment.request_id == request_id)
                                .order_by(Attachment.id)).all()
-    db.session.rollback()  # end the read: the outbox writes on connections of its own
+    db.session.expunge_all()
+    db.session.rollback()
     return found, list(files)
 
 
