@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from PIL import Image
 
-from kb.contact_requests.models import Attachment, ContactRequest, Delivery
+from kb.contact_requests.models import Attachment, ContactRequest, Delivery, utcnow
 from kb.contact_requests.outbox import claim_due, prune, send_again, send_due
 from kb.contact_requests.transports import senders
 from kb.extensions import db
@@ -306,6 +306,23 @@ def test_a_claimed_delivery_is_not_taken_by_another_sender_until_its_lease_ends(
     with app.app_context():
         assert len(claim_due()) == 3
         assert claim_due() == []
+
+
+def test_a_delivery_sent_again_after_a_crash_carries_the_same_idempotency_key(app, mailbox, webhook):
+    """A sender that dies after sending, before recording, leaves the delivery to the next sender once its lease
+    ends; the copy it sends has the same Message-ID and Idempotency-Key, so the helpdesk keeps one."""
+    Shopper(app).sent_reference()
+    with app.app_context():
+        for claim in claim_due():  # sent, then the sender dies: nothing recorded
+            senders()[claim.channel](claim.request_id)
+        with db.engine.begin() as connection:  # the lease runs out
+            connection.execute(sa.update(Delivery).values(next_attempt_at=utcnow()))
+    assert deliver(app) == 3
+    ids = [m["Message-ID"] for m in mailbox.messages]
+    assert len(ids) == 4 and len(set(ids)) == 2
+    keys = [headers["Idempotency-Key"] for headers, _ in webhook.RequestHandlerClass.received]
+    assert len(keys) == 2 and len(set(keys)) == 1
+    assert set(deliveries(app).values()) == {"delivered"}
 
 
 def test_webhook_body_is_signed_and_carries_its_idempotency_key(app, webhook):
