@@ -72,15 +72,16 @@ def store(request: NewRequest, limit: ClientLimit) -> str:
 
     Raises RateLimited (nothing stored) or SQLAlchemyError (nothing stored either).
     """
-    for attempt in range(REFERENCE_TRIES):
+    tries = REFERENCE_TRIES
+    while True:
         reference = new_reference(current_app.config["KB_REQUESTS_REFERENCE_PREFIX"])
         try:
             _insert(request, reference, limit)
             return reference
         except sa.exc.IntegrityError:  # the reference was taken: draw another
-            if attempt == REFERENCE_TRIES - 1:
+            tries -= 1
+            if not tries:
                 raise
-    raise AssertionError("unreachable")
 
 
 def _insert(request: NewRequest, reference: str, limit: ClientLimit) -> None:
