@@ -16,7 +16,7 @@ It prints how many requests were stored, how many reached the support
 address (distinct Message-IDs) and how many arrived twice, and the time
 from "Sent" (or from the SMTP server coming back, for requests sent while it
 was down) to arrival: p50, p99 and the maximum. Target: 200 / 200 / 0 and a
-p99 of at most 30 s. Retries use the defaults (2 s, doubling, up to 600 s).
+p99 of at most 30 s. Retries use the defaults (2 s, doubling, up to 20 s).
 Without ``--database-url`` the database is a SQLite file in a temporary folder.
 """
 from __future__ import annotations

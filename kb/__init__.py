@@ -115,8 +115,8 @@ def _defaults(instance_path: str) -> dict:
         "KB_REQUESTS_RATE_LIMIT": env.get("KB_REQUESTS_RATE_LIMIT", "5 per hour"),
         "KB_REQUESTS_REFERENCE_PREFIX": env.get("KB_REQUESTS_REFERENCE_PREFIX", "AP"),
         "KB_REQUESTS_RETRY_SECONDS": float(env.get("KB_REQUESTS_RETRY_SECONDS", "2")),
-        "KB_REQUESTS_RETRY_MAX_SECONDS": float(env.get("KB_REQUESTS_RETRY_MAX_SECONDS", "600")),
-        "KB_REQUESTS_MAX_ATTEMPTS": int(env.get("KB_REQUESTS_MAX_ATTEMPTS", "12")),
+        "KB_REQUESTS_RETRY_MAX_SECONDS": float(env.get("KB_REQUESTS_RETRY_MAX_SECONDS", "20")),
+        "KB_REQUESTS_MAX_ATTEMPTS": int(env.get("KB_REQUESTS_MAX_ATTEMPTS", "200")),
         "KB_REQUESTS_POLL_SECONDS": float(env.get("KB_REQUESTS_POLL_SECONDS", "1")),
         "KB_REQUESTS_RETENTION_DAYS": int(env.get("KB_REQUESTS_RETENTION_DAYS", "90")),
         # Editors preview drafts locally; never set on the public site.

@@ -33,9 +33,18 @@ log = logging.getLogger(__name__)
 # Unambiguous when read out on the phone: no 0/O, 1/I/L.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_TRIES = 5
-# A claimed delivery is the claimer's this long; longer than any one send may take (SMTP and webhook time out first).
-LEASE = dt.timedelta(seconds=120)
-CLAIM_BATCH = 20
+CLAIM_BATCH = 10
+# A claimed delivery is the claimer's this long: time to send a whole batch, each send timing out at worst.
+SEND_TIMEOUT = 30  # seconds, for SMTP and the webhook alike
+LEASE = dt.timedelta(seconds=CLAIM_BATCH * SEND_TIMEOUT + 60)
+
+
+class Unreachable(OSError):
+    """The destination itself did not answer (refused, timed out, unknown host), whatever was being sent.
+
+    The rest of the round's deliveries to it are put off without trying, so
+    an outage costs one try per round, not one timeout per request.
+    """
 
 
 @dataclass(frozen=True)
@@ -110,11 +119,11 @@ class Claim:
     attempt: int
 
 
-def claim_due(limit: int = CLAIM_BATCH) -> list[Claim]:
-    """Take up to ``limit`` deliveries that are due (pending, or sending with an expired lease) for this sender."""
+def claim_due(due_by: dt.datetime | None = None, limit: int = CLAIM_BATCH) -> list[Claim]:
+    """Take up to ``limit`` deliveries due by ``due_by`` (default now), pending or sending with an expired lease."""
     now = utcnow()
     due = (sa.select(Delivery.id, Delivery.request_id, Delivery.channel, Delivery.attempts)
-           .where(Delivery.status.in_((PENDING, SENDING)), Delivery.next_attempt_at <= now)
+           .where(Delivery.status.in_((PENDING, SENDING)), Delivery.next_attempt_at <= (due_by or now))
            .order_by(Delivery.next_attempt_at).limit(limit))
     with write_transaction() as connection:
         if connection.dialect.name == "postgresql":
@@ -174,16 +183,27 @@ def prune(days: int) -> int:
 
 
 def send_due(senders: dict) -> int:
-    """Send every delivery due now with ``senders[channel](request_id)``; returns how many were delivered."""
+    """Send every delivery due now with ``senders[channel](request_id)``; returns how many were delivered.
+
+    One round: a delivery that fails in it waits for the next round, however short its backoff.
+    """
     delivered = 0
-    while claims := claim_due():
+    started = utcnow()
+    down: dict[str, str] = {}  # destinations found unreachable in this round, with the error
+    while claims := claim_due(started):
         for claim in claims:
+            if claim.channel in down:
+                record_failure(claim, down[claim.channel])
+                continue
             try:
                 senders[claim.channel](claim.request_id)
             except OSError as error:  # smtplib's and urllib's errors are all OSErrors
+                message = str(error) if isinstance(error, Unreachable) else f"{type(error).__name__}: {error}"
                 log.warning("request %s not delivered by %s (try %d): %s", claim.request_id, claim.channel,
-                            claim.attempt, error)
-                record_failure(claim, f"{type(error).__name__}: {error}")
+                            claim.attempt, message)
+                record_failure(claim, message)
+                if isinstance(error, Unreachable):
+                    down[claim.channel] = message
             else:
                 record_delivered(claim)
                 delivered += 1

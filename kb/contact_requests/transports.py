@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import json
 import smtplib
+import socket
 import ssl
 import time
+import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime
@@ -21,10 +23,12 @@ from email.utils import formataddr, format_datetime
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
+from kb.contact_requests.outbox import SEND_TIMEOUT, Unreachable
 from kb.contact_requests.models import CONFIRMATION, SUPPORT_EMAIL, WEBHOOK, Attachment, ContactRequest
 from kb.extensions import db
 
-SEND_TIMEOUT = 30  # seconds, for SMTP and the webhook alike; shorter than the outbox's lease
+# Errors that say the destination is not there at all, rather than that it refused this one message.
+UNREACHABLE = (ConnectionError, TimeoutError, socket.gaierror, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -93,7 +97,11 @@ def confirmation_email(request_id: int) -> EmailMessage:
 def send_email(message: EmailMessage) -> None:
     """One message over SMTP, with STARTTLS unless KB_SMTP_STARTTLS=0 (a local relay)."""
     config = current_app.config
-    with smtplib.SMTP(config["KB_SMTP_HOST"], config["KB_SMTP_PORT"], timeout=SEND_TIMEOUT) as smtp:
+    try:
+        smtp = smtplib.SMTP(config["KB_SMTP_HOST"], config["KB_SMTP_PORT"], timeout=SEND_TIMEOUT)
+    except UNREACHABLE as error:
+        raise Unreachable(f"{type(error).__name__}: {error}") from error
+    with smtp:
         if config["KB_SMTP_STARTTLS"]:
             smtp.starttls(context=ssl.create_default_context())
         if config["KB_SMTP_USERNAME"]:
@@ -127,8 +135,15 @@ def send_webhook(request_id: int) -> None:
                "X-KB-Timestamp": timestamp,
                "X-KB-Signature": "sha256=" + signature(config["KB_REQUESTS_WEBHOOK_SECRET"], timestamp, body)}
     request = urllib.request.Request(config["KB_REQUESTS_WEBHOOK_URL"], data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:
-        response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError:
+        raise
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, UNREACHABLE):
+            raise Unreachable(f"{type(error.reason).__name__}: {error.reason}") from error
+        raise
 
 
 def senders() -> dict:
