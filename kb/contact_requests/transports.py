@@ -14,6 +14,7 @@ import json
 import smtplib
 import socket
 import ssl
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -75,7 +76,7 @@ def support_email(request_id: int) -> EmailMessage:
     config = current_app.config
     message = _message(found, SUPPORT_EMAIL, config["KB_REQUESTS_EMAIL_FROM"], config["KB_REQUESTS_EMAIL_TO"])
     message["Reply-To"] = formataddr((found.name, found.email))
-    message["Subject"] = f"[{found.reference}] {found.topic}: {' '.join(found.message.split())[:60]}"
+    message["Subject"] = f"[{found.reference}] {found.topic}: {textwrap.shorten(found.message, 60, placeholder=' …')}"
     message.set_content(render_template("email/request_support.txt", request=found, context=context_of(found)))
     for file in files:
         maintype, _, subtype = file.content_type.partition("/")
