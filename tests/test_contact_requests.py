@@ -245,8 +245,13 @@ def test_unticking_the_consent_box_sends_no_visit(app, mailbox):
     assert "The shopper chose not to share their visit." in body and "secret" not in body
 
 
-def test_confirmation_email_is_in_the_shoppers_language(app, mailbox):
-    reference = Shopper(app).sent_reference(path="/de/contact/request", page="/de/contact")
+def test_a_german_shopper_gets_the_form_the_sent_page_and_the_confirmation_in_german(app, mailbox):
+    shopper = Shopper(app)
+    assert "Schreiben Sie unserem Team" in shopper.contact_page("/de/contact").text
+    response = shopper.send(path="/de/contact/request", page="/de/contact")
+    sent = shopper.client.get(response.headers["Location"]).text
+    assert response.headers["Location"] == "/de/contact/sent" and "<h1>Gesendet</h1>" in sent
+    reference = REFERENCE.search(sent).group(0)
     deliver(app)
     [mail] = mailbox.to("ada@example.com")
     assert mail["Subject"] == f"Wir haben Ihre Anfrage {reference} erhalten"

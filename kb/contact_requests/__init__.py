@@ -70,7 +70,8 @@ def _topic_title(slug: str) -> str:
 
 
 def _page(form: RequestForm, status: int, message: str | None = None):
-    from kb.askus import render_contact_page
+    """The contact page again, with the form as sent and what to correct."""
+    from kb.askus import render_contact_page  # here: kb.askus imports this package for the form
     return render_contact_page("", request_form=form, request_error=message), status
 
 
