@@ -295,6 +295,32 @@ def test_a_running_sender_delivers_requests_stored_after_its_last_round(app, mai
     assert len(mailbox.to("help@shop.example")) == 3
 
 
+def test_an_smtp_server_that_hangs_up_is_tried_once_a_round_not_once_a_request(make_app):
+    """Each try at a dead server can cost a 30 s timeout: the round's other e-mails wait for the next round."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def hang_up():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            accepted.append(connection)
+            connection.close()
+    threading.Thread(target=hang_up, daemon=True).start()
+    app = make_app(KB_SMTP_HOST="127.0.0.1", KB_SMTP_PORT=listener.getsockname()[1], KB_SMTP_STARTTLS=False,
+                   KB_REQUESTS_EMAIL_TO="help@shop.example")
+    for n in range(1, 6):
+        Shopper(app, f"192.0.2.{n}").sent_reference()
+    deliver(app)
+    listener.close()
+    assert len(accepted) == 2  # the support e-mail and the confirmation, once each
+    with app.app_context():
+        errors = db.session.scalars(sa.select(Delivery.last_error)).all()
+    assert len(errors) == 10 and all(error.startswith("SMTPServerDisconnected") for error in errors)
+
+
 def test_two_senders_at_once_deliver_each_request_once(app, mailbox):
     for n in range(1, 6):
         Shopper(app, f"192.0.2.{n}").sent_reference()
