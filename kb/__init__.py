@@ -32,8 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from kb import (addresses, api, askus, caching, cli, contact_panel, extensions, feedback, health, i18n, insights,
-                    languages, migrations, pageviews, prerender, search, security, seo, sessions, views)
+    from kb import (addresses, api, askus, caching, cli, contact_panel, contact_requests, extensions, feedback, health,
+                    i18n, insights, languages, migrations, pageviews, prerender, search, security, seo, sessions, views)
     from kb.translations import load_languages
     from kb.widget import views as widget
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     views.init_app(app)
     contact_panel.init_app(app)
     askus.init_app(app)
+    contact_requests.init_app(app)
     feedback.init_app(app)
     addresses.init_app(app)
     seo.init_app(app)
@@ -107,6 +108,23 @@ def _defaults(instance_path: str) -> dict:
         # Semantic search (README "Semantic search"): needs requirements-semantic.txt.
         "KB_SEMANTIC": env.get("KB_SEMANTIC", "1").lower() not in ("0", "false", "no", "off"),
         "KB_SEMANTIC_MODEL": env.get("KB_SEMANTIC_MODEL", ""),  # the model folder; default: the installed package's
+        # Contact requests (README "Contact requests"): the outbox delivers them by e-mail and/or webhook.
+        "KB_SMTP_HOST": env.get("KB_SMTP_HOST", ""),
+        "KB_SMTP_PORT": int(env.get("KB_SMTP_PORT", "587")),
+        "KB_SMTP_USERNAME": env.get("KB_SMTP_USERNAME", ""),
+        "KB_SMTP_PASSWORD": env.get("KB_SMTP_PASSWORD", ""),
+        "KB_SMTP_STARTTLS": env.get("KB_SMTP_STARTTLS", "1").lower() not in ("0", "false", "no", "off"),
+        "KB_REQUESTS_EMAIL_TO": env.get("KB_REQUESTS_EMAIL_TO", ""),
+        "KB_REQUESTS_EMAIL_FROM": env.get("KB_REQUESTS_EMAIL_FROM", "help-center@localhost"),
+        "KB_REQUESTS_WEBHOOK_URL": env.get("KB_REQUESTS_WEBHOOK_URL", ""),
+        "KB_REQUESTS_WEBHOOK_SECRET": env.get("KB_REQUESTS_WEBHOOK_SECRET", ""),
+        "KB_REQUESTS_RATE_LIMIT": env.get("KB_REQUESTS_RATE_LIMIT", "5 per hour"),
+        "KB_REQUESTS_REFERENCE_PREFIX": env.get("KB_REQUESTS_REFERENCE_PREFIX", "AP"),
+        "KB_REQUESTS_RETRY_SECONDS": float(env.get("KB_REQUESTS_RETRY_SECONDS", "2")),
+        "KB_REQUESTS_RETRY_MAX_SECONDS": float(env.get("KB_REQUESTS_RETRY_MAX_SECONDS", "20")),
+        "KB_REQUESTS_MAX_ATTEMPTS": int(env.get("KB_REQUESTS_MAX_ATTEMPTS", "200")),
+        "KB_REQUESTS_POLL_SECONDS": float(env.get("KB_REQUESTS_POLL_SECONDS", "1")),
+        "KB_REQUESTS_RETENTION_DAYS": int(env.get("KB_REQUESTS_RETENTION_DAYS", "90")),
         # Editors preview drafts locally; never set on the public site.
         "KB_SHOW_DRAFTS": env.get("KB_SHOW_DRAFTS", "0").lower() in ("1", "true", "yes", "on"),
     }

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
+from kb.contact_requests import enabled as requests_enabled, request_form
 from kb.extensions import write_transaction
 from kb.languages import localized
 from kb.search import current_search, normalize
@@ -71,14 +72,20 @@ def email_link(question: str) -> str | None:
            f"&body={quote(body)}"
 
 
+def render_contact_page(question: str, results=None, entry: int | None = None, **form) -> str:
+    """The contact page; ``form`` is the request form (``request_form``, ``request_error``) when requests are on."""
+    return render_template("ask_us.html", question=question, results=results, entry=entry,
+                           key=outcome_key(entry) if entry else None, email=email_link(question),
+                           contact_prominent=True, **form)
+
+
 @localized(bp, "/contact")
 def contact():
     question = normalize(request.args.get("q", ""))
     results = current_search().search(question, per_page=SUGGESTIONS) if question else None
     entry = record_search(current_search().loggable(question), results.total) if results is not None else None
-    return render_template("ask_us.html", question=question, results=results, entry=entry,
-                           key=outcome_key(entry) if entry else None, email=email_link(question),
-                           contact_prominent=True)
+    form = {"request_form": request_form(question=question)} if requests_enabled() else {}
+    return render_contact_page(question, results, entry, **form)
 
 
 @bp.route(f"/contact/<int(max={LARGEST_ROW_ID}):entry>/article/<slug>")

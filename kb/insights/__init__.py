@@ -236,4 +236,6 @@ def _private(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    from kb.insights import requests  # noqa: F401  (its routes on bp, added before bp is first registered)
+
     app.register_blueprint(bp)
