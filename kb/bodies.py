@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from flask_babel import gettext
 
 # The feedback form's reason checkboxes: one field per ticked box.
@@ -27,16 +27,27 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 MAX_FORM_PARTS = 32  # the feedback form has at most 9 (four of them reasons)
 
 
+def allow_files(names: frozenset[str], max_bytes: int, max_text_bytes: int) -> None:
+    """Let this request's form send files in the fields ``names``, and be up to ``max_bytes`` long.
+
+    Called before anything reads the form (from a ``url_value_preprocessor``)
+    by the one form that takes files, the contact request with its photos.
+    """
+    request.max_content_length = max_bytes
+    request.max_form_memory_size = max_text_bytes
+    g.kb_file_fields = names
+
+
 def _refuse_bad_form() -> None:
     """Answer 400, saying what was wrong, to a POST form a view could misread."""
     if request.method != "POST" or request.mimetype not in FORM_TYPES:
         return  # no form: the view finds no fields, and its token check refuses it
     body = request.get_data(cache=True)  # kept, so the form is parsed from it next
-    if request.files:
-        name = next(iter(request.files))
+    file_fields = g.get("kb_file_fields", frozenset())
+    if misplaced := next((name for name in request.files if name not in file_fields), None):
         abort(400, description=gettext("The field “%(name)s” was sent as a file; this form takes text only.",
-                                       name=name))
-    if not _is_utf8(body):
+                                       name=misplaced))
+    if not (_text_fields_are_utf8() if request.files else _is_utf8(body)):
         abort(400, description=gettext("The form was not sent as UTF-8 text. Reload the page and try again."))
     repeated = next((name for name, values in request.form.lists() if len(values) > 1 and name not in LIST_FIELDS),
                     None)
@@ -60,6 +71,12 @@ def _is_utf8(body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _text_fields_are_utf8() -> bool:
+    """With files in the body, its text fields one by one: Werkzeug marks bytes that are not UTF-8 with U+FFFD."""
+    return request.mimetype_params.get("charset", "utf-8").lower() in ("utf-8", "utf8") and not any(
+        "\ufffd" in value for value in request.form.values())
 
 
 def init_app(app: Flask) -> None:

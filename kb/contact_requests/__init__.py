@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from kb.bodies import allow_files
 from kb.contact_requests import commands
 from kb.contact_requests.context import came_from, visit_context
 from kb.contact_requests.files import MAX_FILE_BYTES, Refused, clean
@@ -33,8 +34,9 @@ bp = Blueprint("requests", __name__)
 log = logging.getLogger(__name__)
 
 SENT = "request-sent"
-# The files and a little more for the text fields and the multipart framing.
-MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 256 * 1024
+# The text fields, with room to spare (a 5,000-character message is 20 KB at most), and the files.
+TEXT_BYTES = 256 * 1024
+MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + TEXT_BYTES
 HONEYPOT = lazy_gettext("Your request could not be sent. If you are a person, please use the channels below.")
 EXPIRED = lazy_gettext("This form has expired. Your text is still here: please send it again.")
 TOO_MANY = lazy_gettext("You’ve sent several requests in a short time. Please wait a while, or use the "
@@ -79,7 +81,7 @@ def _page(form: RequestForm, status: int, message: str | None = None):
 def _allow_files(endpoint: str | None, _values: dict | None) -> None:
     """Room for the files, set before anything reads the form (CSRF checks it first, in a before_request)."""
     if endpoint == "requests.send":
-        request.max_content_length = MAX_REQUEST_BYTES
+        allow_files(frozenset({"photos"}), MAX_REQUEST_BYTES, TEXT_BYTES)
 
 
 @localized(bp, "/contact/request", methods=["POST"])
@@ -130,8 +132,10 @@ def _refused(error: HTTPException):
     """An expired form keeps the shopper's text; a post too large to read cannot, and says so."""
     if isinstance(error, RequestEntityTooLarge):
         description = error.description if error.description != RequestEntityTooLarge.description else TOO_LARGE
-        formdata = MultiDict() if request.content_length and request.content_length > MAX_REQUEST_BYTES \
-            else request.form
+        try:
+            formdata = request.form
+        except RequestEntityTooLarge:  # the body, or its text, is too long to read again
+            formdata = MultiDict()
         return _page(request_form(formdata), 413, str(description))
     return _page(request_form(request.form), 400, str(EXPIRED))
 
