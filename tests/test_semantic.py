@@ -107,10 +107,10 @@ def test_question_sharing_no_word_with_the_article_finds_it(damaged_parcel, make
     assert slugs(semantic_app(), question)[0] == "damaged-parcel"
 
 
-def test_a_forked_worker_searches_with_a_model_thread_of_its_own(damaged_parcel, semantic_app, embedder):
-    """gunicorn forks its workers from a loaded app; a thread the parent started does not come along."""
+def test_a_forked_worker_searches_with_the_model_its_parent_loaded(damaged_parcel, semantic_app, embedder):
+    """gunicorn forks its workers from a loaded app: the model and vectors mapped in the parent serve the child."""
     app = semantic_app()
-    assert slugs(app, "box came smashed")[0] == "damaged-parcel"  # the parent's model thread is running
+    assert slugs(app, "box came smashed")[0] == "damaged-parcel"
     child = os.fork()
     if child == 0:  # a worker: exit 0 only when its first semantic search answers
         try:

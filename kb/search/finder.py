@@ -170,11 +170,10 @@ class Finder:
         return found
 
     def _search(self, query, synonyms, category, page, per_page, prefix, correct) -> Results:
-        # The model reads the question while the index is searched (see Neighbours.scores_soon).
-        pending = self.neighbours.scores_soon(query, self.blend.article_weight) if self.neighbours else None
         plan = self._plan(split(query), synonyms, prefix, correct)
         if not plan.clauses and not plan.phrases:
             return Results(query)
+        scored = self.neighbours.scores(query, self.blend.article_weight) if self.neighbours else None
         matches = self.engine.matches(plan.clauses, plan.phrases)
         found = matches.found
         fuzzy = not found.any() and not prefix and correct
@@ -183,9 +182,8 @@ class Finder:
             found = matches.found
         shown = found & (self.engine.topic_of == self.engine.topic_number.get(category, -1)) if category else found
         start = (page - 1) * per_page
-        first, end = (0, max(start + per_page, self.blend.lexical_top)) if pending else (start, start + per_page)
+        first, end = (0, max(start + per_page, self.blend.lexical_top)) if scored else (start, start + per_page)
         docs = best(matches.scores, shown, first, end)
-        scored = pending.result() if pending else None
         added = [] if scored is None else [
             doc for slug in scored.nearest(self.blend.neighbours, self.blend.min_similarity)
             if (doc := self._docs.get(slug)) is not None and not found[doc]]

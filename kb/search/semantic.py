@@ -25,8 +25,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,16 +233,6 @@ class Neighbours:
         self.starts = np.array([self.span[slug][0] for slug in self.slugs], dtype=np.intp)
         self._questions: dict = {}  # question -> its vector: the same words asked on another page or filter
 
-    def scores_soon(self, question: str, article_weight: float = Blend.article_weight) -> Future:
-        """``scores`` run in this process's model thread, while the caller does the lexical search.
-
-        numpy lets go of the interpreter lock in its matrix products, which
-        are most of reading a question, so on a core with time to spare the
-        model and Whoosh overlap: a search waits for the slower of the two
-        rather than for both. A busy node saves nothing but loses nothing.
-        """
-        return _model_thread().submit(self.scores, question, article_weight)
-
     def scores(self, question: str, article_weight: float = Blend.article_weight) -> Scored:
         query = self._questions.get(question)
         if query is None:
@@ -253,13 +241,3 @@ class Neighbours:
             query = self._questions[question] = self.embedder.embed([question], QUERY_TOKENS)[0]
         return Scored(self, self.vectors @ query, article_weight)
 
-
-_MODEL_THREAD: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _model_thread() -> ThreadPoolExecutor:
-    """This process's one thread for the model; made anew in a forked worker, which has none of its parent's."""
-    global _MODEL_THREAD
-    if _MODEL_THREAD is None or _MODEL_THREAD[0] != os.getpid():
-        _MODEL_THREAD = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="kb-model"))
-    return _MODEL_THREAD[1]
