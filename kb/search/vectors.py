@@ -160,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     os.nice(10)  # serving comes first
     generation = args.generation
+    if semantic.present(generation, _fingerprint(generation)):  # another job (another command's app) made them
+        return 0
     embedder = semantic.load(args.model)
     if embedder is None:
         return 1
