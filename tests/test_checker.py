@@ -315,28 +315,26 @@ def test_two_file_names_equal_once_lower_cased_are_an_error_naming_both(runner, 
            "Windows cannot check out both; rename or remove one" in check(runner)[0]
 
 
-def test_a_symlink_leading_out_of_the_content_folder_is_an_error_and_never_loaded(runner, content, tmp_path):
-    outside = tmp_path / "outside.md"
-    outside.write_text("---\ntitle: Secret\n---\nNot for shoppers.\n")
-    (content.root / "orders-and-shipping" / "x.md").symlink_to(outside)
+@pytest.mark.parametrize("link, leads_to, message", [
+    ("x.md", "outside.md", "cannot be read: it is a symbolic link to {target}, outside the content folder, so it "
+                           "is not read; copy the file into the folder instead"),
+    ("more", "elsewhere", "it is a symbolic link to {target}, outside the content folder, so its articles are not "
+                          "read; copy them into the folder instead"),
+], ids=["a file", "a folder"])
+def test_a_symlink_leading_out_of_the_content_folder_is_an_error_and_never_loaded(runner, content, tmp_path, link,
+                                                                                  leads_to, message):
+    secret = "---\ntitle: Secret\ncategory: orders-and-shipping\n---\nNot for shoppers.\n"
+    target = tmp_path / leads_to
+    if target.suffix:
+        target.write_text(secret)
+    else:
+        target.mkdir()
+        (target / "secret.md").write_text(secret)
+    (content.root / "orders-and-shipping" / link).symlink_to(target)
     lines, code = check(runner)
-    assert f"articles/orders-and-shipping/x.md: error: cannot be read: it is a symbolic link to {outside}, outside " \
-           "the content folder, so it is not read; copy the file into the folder instead" in lines
+    assert f"articles/orders-and-shipping/{link}: error: {message.format(target=target)}" in lines
     assert code == 1
-    assert "x" not in load_library(content.root).articles
-
-
-def test_a_folder_linked_out_of_the_content_folder_is_an_error_and_its_articles_never_load(runner, content,
-                                                                                            tmp_path):
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
-    (outside / "secret.md").write_text("---\ntitle: Secret\ncategory: orders-and-shipping\n---\nNot for shoppers.\n")
-    (content.root / "orders-and-shipping" / "more").symlink_to(outside)
-    lines, code = check(runner)
-    assert f"articles/orders-and-shipping/more: error: it is a symbolic link to {outside}, outside the content " \
-           "folder, so its articles are not read; copy them into the folder instead" in lines
-    assert code == 1
-    assert "secret" not in load_library(content.root).articles
+    assert not {"x", "secret"} & set(load_library(content.root).articles)
 
 
 def test_a_symlink_to_another_file_inside_the_folder_is_read(runner, content):

@@ -77,7 +77,8 @@ def _page(total: int, per_page: int) -> tuple[int, int]:
 
 def _in_language(original: Article, language: str) -> Article:
     """The translation of a default-language article, or the article itself while it has none."""
-    translated = library_for(language).articles.get(library_for(language).by_original.get(original.slug, ""))
+    translations = library_for(language)
+    translated = translations.articles.get(translations.by_original.get(original.slug, ""))
     return translated if translated is not None and not translated.draft else original
 
 
